@@ -1,0 +1,237 @@
+//! Building and running the application: connect the database, apply migrations, assemble the
+//! router with its middleware, bind the listener, serve until a shutdown signal, then drain
+//! in-flight requests and background tasks within the configured bound.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::Router;
+use chrono::Utc;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::Config;
+use crate::config::secrets::{self, SecretsOutcome};
+use crate::db::Database;
+use crate::error::ErrorBody;
+use crate::http::metrics::Metrics;
+use crate::state::{AppInner, AppState};
+use crate::{http, system, web};
+
+/// The OpenAPI document's fixed parts; paths are collected from the routers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "LLM Manager API",
+        description = "Platform REST API of LLM Manager. Errors under /api use one envelope: \
+                       {\"error\": {\"code\", \"message\", \"details\"}}.",
+        license(name = "Apache-2.0")
+    ),
+    components(schemas(ErrorBody)),
+    tags((name = "system", description = "Health, readiness, metrics and instance facts"))
+)]
+struct ApiDoc;
+
+/// The complete router (without middleware) and its OpenAPI document.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let api = OpenApiRouter::new().nest("/system", system::api_router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(system::root_router())
+        .nest("/api", api)
+        .split_for_parts()
+}
+
+/// The complete application router for `state`: every feature, the OpenAPI document, the
+/// web UI fallback and the middleware stack.
+pub fn router(state: AppState) -> Router {
+    let (routes, openapi) = routes();
+    let openapi_json = openapi.to_json().unwrap_or_else(|_| "{}".to_owned());
+    let routes = routes
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let body = openapi_json.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                }
+            }),
+        )
+        .fallback(web::fallback);
+    http::apply_middleware(routes.with_state(state.clone()), &state)
+}
+
+/// A built application, bound to its address and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Prepares everything the server needs; any problem is reported before the port opens.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        ensure_data_dir(&config)?;
+        let (secrets, outcome) = secrets::resolve(&config)?;
+        match &outcome {
+            SecretsOutcome::Configured => {}
+            SecretsOutcome::Loaded(path) => {
+                tracing::info!(file = %path.display(), "using secrets generated on an earlier start");
+            }
+            SecretsOutcome::Generated(path, names) => tracing::warn!(
+                file = %path.display(),
+                generated = ?names,
+                "generated new secrets (mode 0600); back this file up with the database"
+            ),
+        }
+        let db = Database::connect(&config.database).await?;
+        let report = db.migrate().await?;
+        if let Some(backup) = &report.backup {
+            tracing::info!(backup = %backup.display(), "backed up the database before migrating");
+        }
+        if !report.applied.is_empty() {
+            tracing::info!(applied = ?report.applied, "applied database migrations");
+        }
+        system::service::record_installation(&db).await?;
+        let redis = match &config.redis_url {
+            Some(url) => Some(connect_redis(url.expose_secret()).await?),
+            None => None,
+        };
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("LLM_MANAGER_ADDR={}: cannot listen", config.addr))?;
+        let metrics = Metrics::new(crate::VERSION, db.backend.as_str())?;
+        let state = AppState::new(AppInner {
+            config,
+            secrets,
+            db,
+            redis,
+            metrics,
+            tasks: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
+            started_at: Utc::now(),
+        });
+        Ok(Self { listener, state })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The shared state, e.g. for tests that reach behind the HTTP API.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Cancelling this token shuts the server down as a signal would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.state.shutdown.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT or the shutdown token, then gives in-flight requests and
+    /// background tasks `SHUTDOWN_TIMEOUT_SECS` to finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Self { listener, state } = self;
+        let shutdown = state.shutdown.clone();
+        let grace = state.config.http.shutdown_timeout;
+        let signal_token = shutdown.clone();
+        let signals = tokio::spawn(async move {
+            tokio::select! {
+                () = wait_for_signal() => signal_token.cancel(),
+                () = signal_token.cancelled() => {}
+            }
+        });
+        tracing::info!(
+            addr = %listener.local_addr()?,
+            database = state.db.backend.as_str(),
+            version = crate::VERSION,
+            "listening"
+        );
+        let app = router(state.clone());
+        let server = axum::serve(listener, app.into_make_service())
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let mut server = std::pin::pin!(server.into_future());
+        tokio::select! {
+            res = &mut server => res?,
+            () = shutdown.cancelled() => {
+                tracing::info!(grace_secs = grace.as_secs(), "shutting down: draining requests");
+                if tokio::time::timeout(grace, &mut server).await.is_err() {
+                    tracing::warn!("in-flight requests did not finish in time; closing them");
+                }
+            }
+        }
+        signals.abort();
+        state.tasks.close();
+        if tokio::time::timeout(grace, state.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("background tasks did not stop in time");
+        }
+        state.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Creates the data dir and proves it is writable, naming the setting if not.
+fn ensure_data_dir(config: &Config) -> anyhow::Result<()> {
+    let dir = &config.data_dir;
+    let fail = |what: &str, e: std::io::Error| {
+        anyhow::anyhow!("LLM_MANAGER_DATA_DIR={}: {what}: {e}", dir.display())
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail("cannot create directory", e))?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(|e| fail("not writable", e))?;
+    std::fs::remove_file(&probe).map_err(|e| fail("not writable", e))?;
+    Ok(())
+}
+
+async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
+    let shown = crate::config::redact_url(url);
+    let client = redis::Client::open(url).with_context(|| format!("REDIS_URL={shown}: invalid"))?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(std::time::Duration::from_secs(5)))
+        .set_number_of_retries(1);
+    let mut conn = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        redis::aio::ConnectionManager::new_with_config(client, config),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("REDIS_URL={shown}: cannot connect: timed out"))?
+    .with_context(|| format!("REDIS_URL={shown}: cannot connect"))?;
+    redis::cmd("PING")
+        .query_async::<String>(&mut conn)
+        .await
+        .with_context(|| format!("REDIS_URL={shown}: PING failed"))?;
+    Ok(conn)
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("received SIGINT"),
+        () = term => tracing::info!("received SIGTERM"),
+    }
+}

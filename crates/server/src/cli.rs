@@ -1,0 +1,178 @@
+//! The command line: `serve` (default), `migrate`, `backup`, `config check`. Configuration
+//! errors print one line naming the key and exit with status 2; runtime failures exit with 1.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, Sources};
+use crate::db::Database;
+
+/// Self-hosted LLM management platform.
+#[derive(Debug, Parser)]
+#[command(name = "llm-manager", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Flags that override the environment and the config file.
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// TOML configuration file (keys as in the README's configuration table).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Listen address (LLM_MANAGER_ADDR).
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    addr: Option<String>,
+    /// Data directory (LLM_MANAGER_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<String>,
+    /// Database URL (DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Log filter (LOG_LEVEL).
+    #[arg(long, global = true, value_name = "FILTER")]
+    log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply migrations and serve the API and web UI (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Write a consistent copy of the SQLite database while the server may be running.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Validate the configuration and print the effective values, secrets redacted.
+    Check,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("error: .env: {err}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    let config = match load_config(&cli.global) {
+        Ok(c) => c,
+        Err(err) => {
+            eprintln!("error: invalid configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(Command::Config {
+        action: ConfigAction::Check,
+    }) = &cli.command
+    {
+        println!("configuration is valid; effective values:");
+        for (key, value) in config.describe() {
+            println!("  {key} = {value}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let _guard = match crate::telemetry::init(&config.log) {
+        Ok(g) => g,
+        Err(err) => {
+            eprintln!("error: cannot set up logging: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config));
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "fatal");
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(args: &GlobalArgs) -> Result<Config, crate::config::ConfigError> {
+    let mut flags: HashMap<&'static str, String> = HashMap::new();
+    for (key, value) in [
+        ("addr", &args.addr),
+        ("data_dir", &args.data_dir),
+        ("database_url", &args.database_url),
+        ("log_level", &args.log_level),
+    ] {
+        if let Some(v) = value {
+            flags.insert(key, v.clone());
+        }
+    }
+    let sources = Sources::gather(args.config.as_deref(), flags)?;
+    Config::from_sources(&sources)
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => {
+            let app = crate::Application::build(config).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            let db = Database::connect(&config.database).await?;
+            let report = db.migrate().await?;
+            if let Some(backup) = &report.backup {
+                println!("backed up the database to {}", backup.display());
+            }
+            if report.applied.is_empty() {
+                println!("database is up to date");
+            } else {
+                println!("applied {} migration(s):", report.applied.len());
+                for name in &report.applied {
+                    println!("  {name}");
+                }
+            }
+            db.close().await;
+        }
+        Command::Backup { output } => {
+            let db = Database::connect(&config.database).await?;
+            if db.sqlite_path().is_none() {
+                eprintln!(
+                    "the database is PostgreSQL: back it up with pg_dump, e.g.\n  \
+                     pg_dump --format=custom --file=llm-manager.dump \"$DATABASE_URL\"\n\
+                     and restore with pg_restore --clean --dbname=\"$DATABASE_URL\" llm-manager.dump"
+                );
+                return Ok(ExitCode::from(1));
+            }
+            db.backup_to(&output).await?;
+            println!("backup written to {}", output.display());
+            db.close().await;
+        }
+        Command::Config { .. } => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}

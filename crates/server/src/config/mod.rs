@@ -1,0 +1,415 @@
+//! Typed configuration: defaults, then an optional TOML file, then environment variables, then
+//! CLI flags. Everything is validated once here; an error names the key, its source and what is
+//! wrong with the value. Secrets are `SecretString` and never printed.
+
+mod parse;
+pub mod secrets;
+pub mod settings;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+pub use parse::redact_url;
+use settings::{SETTINGS, Setting};
+
+/// The effective configuration of one server process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub addr: SocketAddr,
+    /// Directory for the SQLite file, generated secrets, uploads and logs.
+    pub data_dir: PathBuf,
+    /// Which database and how to reach it.
+    pub database: DatabaseConfig,
+    /// Optional Redis connection URL.
+    pub redis_url: Option<SecretString>,
+    /// Token-signing key from the environment or file; generated into the data dir when `None`.
+    pub secret_key: Option<SecretString>,
+    /// At-rest encryption key from the environment or file; generated when `None`.
+    pub encryption_key: Option<SecretString>,
+    /// Logging.
+    pub log: LogConfig,
+    /// HTTP server limits and CORS.
+    pub http: HttpConfig,
+}
+
+/// Database backend and connection settings.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// Connection URL (may hold a password, hence secret).
+    pub url: SecretString,
+    /// Backend selected by the URL's scheme.
+    pub backend: DatabaseBackend,
+    /// Pool size limit.
+    pub max_connections: u32,
+}
+
+/// The two supported databases.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseBackend {
+    /// Embedded SQLite file (WAL mode).
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl DatabaseBackend {
+    /// Lower-case name, as shown in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Log output settings.
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    /// `tracing_subscriber::EnvFilter` directives.
+    pub level: String,
+    /// Output format on stdout.
+    pub format: LogFormat,
+    /// Optional directory for daily-rotated JSON log files.
+    pub dir: Option<PathBuf>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, coloured when stdout is a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// HTTP server limits.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Time allowed until response headers.
+    pub request_timeout: Duration,
+    /// Grace period for in-flight work at shutdown.
+    pub shutdown_timeout: Duration,
+    /// CORS policy.
+    pub cors: CorsOrigins,
+}
+
+/// Which cross-origin callers may use the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No CORS headers: same origin only.
+    SameOrigin,
+    /// Any origin, without credentials.
+    Any,
+    /// These exact origins, with credentials.
+    List(Vec<String>),
+}
+
+/// A configuration problem, naming the key, where it came from and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Where the value came from: `LLM_MANAGER_ADDR`, `--addr`, `addr in config.toml`, or a file.
+    pub origin: String,
+    /// The offending value, `None` for secrets or when there is no single value.
+    pub value: Option<String>,
+    /// What is wrong, and what is expected.
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(v) => write!(f, "{}={:?}: {}", self.origin, v, self.problem),
+            None => write!(f, "{}: {}", self.origin, self.problem),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where raw setting values come from, lowest precedence first: file, environment, flags.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// Path and contents of the TOML file, if one was given.
+    pub file: Option<(PathBuf, HashMap<String, String>)>,
+    /// Environment variables (only the ones named in the settings table matter).
+    pub env: HashMap<String, String>,
+    /// CLI flags by setting key.
+    pub flags: HashMap<&'static str, String>,
+}
+
+impl Sources {
+    /// Reads the TOML file (if any) and this process's environment.
+    pub fn gather(
+        config_file: Option<&Path>,
+        flags: HashMap<&'static str, String>,
+    ) -> Result<Self, ConfigError> {
+        let file = config_file.map(read_toml_file).transpose()?;
+        let env = SETTINGS
+            .iter()
+            .filter_map(|s| std::env::var(s.env).ok().map(|v| (s.env.to_owned(), v)))
+            .collect();
+        Ok(Self { file, env, flags })
+    }
+
+    /// The winning raw value of a setting and a label of its origin.
+    fn lookup(&self, s: &Setting) -> Option<(String, String)> {
+        if let Some(v) = self.flags.get(s.key).filter(|v| !v.is_empty()) {
+            return Some((v.clone(), s.flag.unwrap_or(s.key).to_owned()));
+        }
+        if let Some(v) = self.env.get(s.env).filter(|v| !v.is_empty()) {
+            return Some((v.clone(), s.env.to_owned()));
+        }
+        if let Some((path, table)) = &self.file
+            && let Some(v) = table.get(s.key)
+        {
+            return Some((v.clone(), format!("{} in {}", s.key, path.display())));
+        }
+        s.default
+            .map(|d| (d.to_owned(), format!("{} (default)", s.env)))
+    }
+}
+
+fn read_toml_file(path: &Path) -> Result<(PathBuf, HashMap<String, String>), ConfigError> {
+    let file_err = |problem: String| ConfigError {
+        origin: format!("config file {}", path.display()),
+        value: None,
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| file_err(format!("invalid TOML: {}", e.message())))?;
+    let mut values = HashMap::new();
+    for (key, value) in table {
+        if settings::by_key(&key).is_none() {
+            return Err(file_err(format!(
+                "unknown key `{key}` (known keys: {})",
+                SETTINGS
+                    .iter()
+                    .map(|s| s.key)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Array(items) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => parts.push(s),
+                        other => {
+                            return Err(file_err(format!(
+                                "`{key}`: expected a list of strings, found {}",
+                                other.type_str()
+                            )));
+                        }
+                    }
+                }
+                parts.join(",")
+            }
+            other => {
+                return Err(file_err(format!(
+                    "`{key}`: expected a string or number, found {}",
+                    other.type_str()
+                )));
+            }
+        };
+        values.insert(key, text);
+    }
+    Ok((path.to_path_buf(), values))
+}
+
+/// A resolved raw value with its origin, ready to be parsed.
+struct Raw<'a> {
+    setting: &'a Setting,
+    value: String,
+    origin: String,
+}
+
+impl Raw<'_> {
+    fn error(&self, problem: impl Into<String>) -> ConfigError {
+        ConfigError {
+            origin: self.origin.clone(),
+            value: (!self.setting.secret).then(|| self.value.clone()),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Builds and validates the configuration from its sources.
+    pub fn from_sources(sources: &Sources) -> Result<Self, ConfigError> {
+        let get = |key: &str| -> Option<Raw<'static>> {
+            let setting = settings::by_key(key)?;
+            sources.lookup(setting).map(|(value, origin)| Raw {
+                setting,
+                value,
+                origin,
+            })
+        };
+        let required = |key: &str| -> Result<Raw<'static>, ConfigError> {
+            get(key).ok_or_else(|| ConfigError {
+                origin: key.to_owned(),
+                value: None,
+                problem: "has no value and no default".to_owned(),
+            })
+        };
+
+        let addr = parse::socket_addr(&required("addr")?)?;
+        let data_dir = parse::non_empty_path(&required("data_dir")?)?;
+        let max_connections = parse::int_in(&required("database_max_connections")?, 1, 1000)?;
+        let database = match get("database_url") {
+            Some(raw) => parse::database_url(&raw, max_connections)?,
+            None => DatabaseConfig {
+                url: SecretString::from(default_sqlite_url(&data_dir)),
+                backend: DatabaseBackend::Sqlite,
+                max_connections,
+            },
+        };
+        let redis_url = get("redis_url").map(|r| parse::redis_url(&r)).transpose()?;
+        let secret_key = get("secret_key").map(|r| parse::secret(&r)).transpose()?;
+        let encryption_key = get("encryption_key")
+            .map(|r| parse::secret(&r))
+            .transpose()?;
+        let log = LogConfig {
+            level: parse::log_filter(&required("log_level")?)?,
+            format: parse::log_format(&required("log_format")?)?,
+            dir: get("log_dir")
+                .map(|r| parse::non_empty_path(&r))
+                .transpose()?,
+        };
+        let http = HttpConfig {
+            max_body_bytes: parse::byte_size(&required("max_body_size")?)?,
+            request_timeout: Duration::from_secs(parse::int_in(
+                &required("request_timeout_secs")?,
+                1,
+                3600,
+            )?),
+            shutdown_timeout: Duration::from_secs(parse::int_in(
+                &required("shutdown_timeout_secs")?,
+                0,
+                600,
+            )?),
+            cors: match get("allowed_origins") {
+                Some(raw) => parse::cors_origins(&raw)?,
+                None => CorsOrigins::SameOrigin,
+            },
+        };
+        Ok(Self {
+            addr,
+            data_dir,
+            database,
+            redis_url,
+            secret_key,
+            encryption_key,
+            log,
+            http,
+        })
+    }
+
+    /// Defaults only, with the given data dir: the starting point for tests and embedders.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Result<Self, ConfigError> {
+        let data_dir = data_dir.into();
+        let mut sources = Sources::default();
+        sources
+            .flags
+            .insert("data_dir", data_dir.to_string_lossy().into_owned());
+        Self::from_sources(&sources)
+    }
+
+    /// The effective configuration as `KEY = value` lines, secrets redacted.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let secret_state = |s: &Option<SecretString>, what: &str| match s {
+            Some(_) => "<set, redacted>".to_owned(),
+            None => format!("<unset: {what}>"),
+        };
+        let cors = match &self.http.cors {
+            CorsOrigins::SameOrigin => "<unset: same origin only>".to_owned(),
+            CorsOrigins::Any => "*".to_owned(),
+            CorsOrigins::List(list) => list.join(","),
+        };
+        vec![
+            ("LLM_MANAGER_ADDR", self.addr.to_string()),
+            ("LLM_MANAGER_DATA_DIR", self.data_dir.display().to_string()),
+            (
+                "DATABASE_URL",
+                format!(
+                    "{} ({})",
+                    redact_url(self.database.url.expose_secret()),
+                    self.database.backend.as_str()
+                ),
+            ),
+            (
+                "DATABASE_MAX_CONNECTIONS",
+                self.database.max_connections.to_string(),
+            ),
+            (
+                "REDIS_URL",
+                match &self.redis_url {
+                    Some(u) => redact_url(u.expose_secret()),
+                    None => "<unset: in-memory counters>".to_owned(),
+                },
+            ),
+            (
+                "SECRET_KEY",
+                secret_state(&self.secret_key, "generated in the data dir"),
+            ),
+            (
+                "ENCRYPTION_KEY",
+                secret_state(&self.encryption_key, "generated in the data dir"),
+            ),
+            ("LOG_LEVEL", self.log.level.clone()),
+            (
+                "LOG_FORMAT",
+                match self.log.format {
+                    LogFormat::Pretty => "pretty",
+                    LogFormat::Json => "json",
+                }
+                .to_owned(),
+            ),
+            (
+                "LOG_DIR",
+                self.log
+                    .dir
+                    .as_ref()
+                    .map_or("<unset: stdout only>".to_owned(), |d| {
+                        d.display().to_string()
+                    }),
+            ),
+            (
+                "MAX_BODY_SIZE",
+                format!("{} bytes", self.http.max_body_bytes),
+            ),
+            (
+                "REQUEST_TIMEOUT_SECS",
+                self.http.request_timeout.as_secs().to_string(),
+            ),
+            (
+                "SHUTDOWN_TIMEOUT_SECS",
+                self.http.shutdown_timeout.as_secs().to_string(),
+            ),
+            ("ALLOWED_ORIGINS", cors),
+        ]
+    }
+}
+
+/// The default database: a SQLite file in the data dir.
+pub fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("llm-manager.db").display())
+}
+
+#[cfg(test)]
+mod tests;

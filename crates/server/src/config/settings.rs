@@ -1,0 +1,178 @@
+//! The table of every configuration setting: its TOML key, environment variable, CLI flag,
+//! default and meaning. The loader, `config check` and the README table all follow this list.
+
+/// One configuration setting and where it may come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// Key in the TOML file (flat: `addr = "..."`).
+    pub key: &'static str,
+    /// Environment variable that overrides the file.
+    pub env: &'static str,
+    /// Long CLI flag that overrides the environment, if there is one.
+    pub flag: Option<&'static str>,
+    /// Default used when no source sets it (`None`: unset).
+    pub default: Option<&'static str>,
+    /// Whether the value is secret and must never be printed.
+    pub secret: bool,
+    /// One-line meaning, shown by `config check` and in the README.
+    pub help: &'static str,
+}
+
+macro_rules! setting {
+    ($key:literal, $env:literal, $flag:expr, $default:expr, $secret:literal, $help:literal) => {
+        Setting {
+            key: $key,
+            env: $env,
+            flag: $flag,
+            default: $default,
+            secret: $secret,
+            help: $help,
+        }
+    };
+}
+
+/// Every setting the server understands, in the order `config check` prints them.
+pub const SETTINGS: &[Setting] = &[
+    setting!(
+        "addr",
+        "LLM_MANAGER_ADDR",
+        Some("--addr"),
+        Some("127.0.0.1:8080"),
+        false,
+        "Listen address (host:port)."
+    ),
+    setting!(
+        "data_dir",
+        "LLM_MANAGER_DATA_DIR",
+        Some("--data-dir"),
+        Some("./data"),
+        false,
+        "Directory for the SQLite database, generated secrets, uploads and logs."
+    ),
+    setting!(
+        "database_url",
+        "DATABASE_URL",
+        Some("--database-url"),
+        None,
+        true,
+        "Database: `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: SQLite file `llm-manager.db` in the data dir."
+    ),
+    setting!(
+        "database_max_connections",
+        "DATABASE_MAX_CONNECTIONS",
+        None,
+        Some("10"),
+        false,
+        "Maximum connections in the database pool (1-1000)."
+    ),
+    setting!(
+        "redis_url",
+        "REDIS_URL",
+        None,
+        None,
+        true,
+        "Optional Redis (`redis://HOST:PORT/DB`) for counters shared by several instances."
+    ),
+    setting!(
+        "secret_key",
+        "SECRET_KEY",
+        None,
+        None,
+        true,
+        "Key for signing tokens; at least 32 bytes. Generated into `DATA_DIR/secrets.toml` when unset."
+    ),
+    setting!(
+        "encryption_key",
+        "ENCRYPTION_KEY",
+        None,
+        None,
+        true,
+        "Key for encrypting provider keys at rest; at least 32 bytes. Generated into `DATA_DIR/secrets.toml` when unset."
+    ),
+    setting!(
+        "log_level",
+        "LOG_LEVEL",
+        Some("--log-level"),
+        Some("info"),
+        false,
+        "Log filter: a level (`error`..`trace`) or tracing directives such as `info,sqlx=warn`."
+    ),
+    setting!(
+        "log_format",
+        "LOG_FORMAT",
+        None,
+        Some("pretty"),
+        false,
+        "Log output format: `pretty` or `json`."
+    ),
+    setting!(
+        "log_dir",
+        "LOG_DIR",
+        None,
+        None,
+        false,
+        "Optional directory for daily-rotated JSON log files (in addition to stdout)."
+    ),
+    setting!(
+        "max_body_size",
+        "MAX_BODY_SIZE",
+        None,
+        Some("10MiB"),
+        false,
+        "Largest accepted request body, in bytes or with a unit (`512KiB`, `10MiB`); larger bodies get 413."
+    ),
+    setting!(
+        "request_timeout_secs",
+        "REQUEST_TIMEOUT_SECS",
+        None,
+        Some("60"),
+        false,
+        "Seconds a request may take to produce its response headers before it gets 408."
+    ),
+    setting!(
+        "shutdown_timeout_secs",
+        "SHUTDOWN_TIMEOUT_SECS",
+        None,
+        Some("20"),
+        false,
+        "On SIGTERM/SIGINT, seconds in-flight requests and background tasks get to finish."
+    ),
+    setting!(
+        "allowed_origins",
+        "ALLOWED_ORIGINS",
+        None,
+        None,
+        false,
+        "CORS: comma-separated origins (`https://a.example,https://b.example`) or `*`. Unset: same origin only."
+    ),
+];
+
+/// Looks a setting up by its TOML key.
+pub fn by_key(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_env_names_and_flags_are_unique() {
+        for (i, a) in SETTINGS.iter().enumerate() {
+            for b in &SETTINGS[i + 1..] {
+                assert_ne!(a.key, b.key);
+                assert_ne!(a.env, b.env);
+                if a.flag.is_some() {
+                    assert_ne!(a.flag, b.flag);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_have_no_default() {
+        for s in SETTINGS.iter().filter(|s| s.secret) {
+            assert!(s.default.is_none(), "{} must not ship a default", s.key);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Embedded schema migrations, written once with SeaQuery's schema builder so the same
+//! migration produces the right DDL on SQLite and PostgreSQL. Append new migrations at the end;
+//! never edit one that has shipped.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_settings;
+
+/// The list of migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_settings::Migration)]
+    }
+}

@@ -1,0 +1,19 @@
+//! LLM Manager server library: every feature as a router over shared state, so the binary and
+//! the tests drive the same application.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod state;
+pub mod system;
+pub mod telemetry;
+mod web;
+
+pub use app::{Application, router};
+
+/// This build's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,52 @@
+//! Shared application state handed to every handler.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::config::secrets::Secrets;
+use crate::db::Database;
+use crate::http::metrics::Metrics;
+
+/// Cheap-to-clone handle to the application's shared parts.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+/// The shared parts themselves.
+pub struct AppInner {
+    /// Effective configuration.
+    pub config: Config,
+    /// Token-signing and encryption keys.
+    pub secrets: Secrets,
+    /// Database connection pool.
+    pub db: Database,
+    /// Redis connection, when `REDIS_URL` is configured.
+    pub redis: Option<redis::aio::ConnectionManager>,
+    /// Prometheus registry and HTTP metrics.
+    pub metrics: Metrics,
+    /// Tracks background tasks so shutdown can wait for them.
+    pub tasks: TaskTracker,
+    /// Cancelled when the server begins shutting down.
+    pub shutdown: CancellationToken,
+    /// When this process started serving.
+    pub started_at: DateTime<Utc>,
+}
+
+impl AppState {
+    /// Wraps the parts.
+    pub fn new(inner: AppInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}

@@ -1,0 +1,280 @@
+//! `TestApp`: the real application on a fresh database (a SQLite file in a temp dir, or a new
+//! PostgreSQL database per test), served on a loopback port, with typed request helpers.
+
+use std::net::SocketAddr;
+
+use llm_manager::Application;
+use llm_manager::config::{Config, DatabaseBackend};
+use llm_manager::state::AppState;
+use secrecy::SecretString;
+use sqlx::Connection;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($backend: $crate::helpers::Backend) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { run($crate::helpers::Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { run($crate::helpers::Backend::Postgres).await }
+        }
+    )*};
+}
+
+/// Admin URL of the local PostgreSQL used to create per-test databases.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A fresh, empty database of the given backend, removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+    /// Directory to use as the data dir.
+    pub data_dir: std::path::PathBuf,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().join("data");
+        match backend {
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}", data_dir.join("test.db").display()),
+                backend,
+                pg_name: None,
+                _dir: dir,
+                data_dir,
+            },
+            Backend::Postgres => {
+                let name = format!("llmm_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
+                    .await
+                    .expect(
+                        "PostgreSQL must be running on 127.0.0.1:5432 (scripts/test.sh starts it)",
+                    );
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&postgres_admin_url()).expect("admin url");
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    backend,
+                    pg_name: Some(name),
+                    _dir: dir,
+                    data_dir,
+                }
+            }
+        }
+    }
+
+    /// A configuration for this database with strong test secrets and an ephemeral port.
+    pub fn config(&self) -> Config {
+        let mut config = Config::with_data_dir(&self.data_dir).expect("default config");
+        config.addr = "127.0.0.1:0".parse().expect("addr");
+        config.database.url = SecretString::from(self.url.clone());
+        config.database.backend = match self.backend {
+            Backend::Sqlite => DatabaseBackend::Sqlite,
+            Backend::Postgres => DatabaseBackend::Postgres,
+        };
+        config.database.max_connections = 5;
+        config.secret_key = Some(SecretString::from(
+            "test-secret-0123456789abcdefghijklmnopqrstuvwxyzABCDEF".to_owned(),
+        ));
+        config.encryption_key = Some(SecretString::from(
+            "test-encryption-0123456789abcdefghijklmnopqrstuvwxyzAB".to_owned(),
+        ));
+        config.http.shutdown_timeout = std::time::Duration::from_secs(5);
+        config
+    }
+
+    async fn sqlite(&self) -> sqlx::SqliteConnection {
+        use std::str::FromStr;
+        std::fs::create_dir_all(&self.data_dir).expect("data dir");
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
+            .expect("sqlite url")
+            .create_if_missing(true);
+        sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("connect")
+    }
+
+    /// Runs SQL directly against the database, outside the application.
+    pub async fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = self.sqlite().await;
+                sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+            }
+        }
+    }
+
+    /// Runs a query returning one integer.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = self.sqlite().await;
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("query")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("query")
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside async context guarantees: use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
+                    .await
+                    .ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// The application running on a loopback port.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub db: TestDatabase,
+    shutdown: CancellationToken,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// Starts the app with the default test configuration.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the app after letting the test adjust the configuration.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDatabase::create(backend).await;
+        let mut config = db.config();
+        adjust(&mut config);
+        Self::start(db, config).await
+    }
+
+    /// Starts the app on an existing test database.
+    pub async fn start(db: TestDatabase, config: Config) -> Self {
+        let app = Application::build(config)
+            .await
+            .expect("application builds");
+        let addr = app.local_addr().expect("bound");
+        let state = app.state().clone();
+        let shutdown = app.shutdown_token();
+        let server = tokio::spawn(app.run_until_stopped());
+        Self {
+            addr,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            state,
+            db,
+            shutdown,
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.json().await.expect("JSON body"))
+    }
+
+    /// Stops the server gracefully and returns its database for another start.
+    pub async fn stop(self) -> TestDatabase {
+        self.shutdown.cancel();
+        if let Some(server) = self.server {
+            server
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+        self.db
+    }
+}
+
+/// Serves an extra router (built by the test) through the application's real middleware
+/// stack and state, for exercising extractors, panics and timeouts on purpose-built routes.
+pub async fn serve_with_app_middleware(
+    state: &AppState,
+    routes: axum::Router<AppState>,
+) -> (SocketAddr, CancellationToken) {
+    let app = llm_manager::http::apply_middleware(routes.with_state(state.clone()), state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    (addr, token)
+}

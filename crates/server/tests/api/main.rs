@@ -1,0 +1,10 @@
+//! API tests: the real application over HTTP on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod errors;
+mod lifecycle;
+mod storage;
+mod system;
+mod web;

@@ -1,0 +1,44 @@
+// App frame around every client route: skip link, header (brand, navigation, language and theme
+// controls) and the main area where the route renders.
+
+import { useTranslation } from 'react-i18next';
+import { Link, NavLink, Outlet } from 'react-router';
+import { LanguageSwitcher } from './LanguageSwitcher.tsx';
+import { ThemeToggle } from './ThemeToggle.tsx';
+import { LogoIcon } from './icons.tsx';
+
+export function Layout() {
+  const { t } = useTranslation();
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        {t('app.skipToContent')}
+      </a>
+      <header className="app-header">
+        <div className="app-header-inner">
+          <Link to="/status" className="brand">
+            <LogoIcon className="brand-logo" />
+            <span>{t('app.name')}</span>
+          </Link>
+          <nav className="main-nav" aria-label={t('nav.label')}>
+            <NavLink to="/status" className="nav-link" data-testid="nav-status">
+              {t('nav.status')}
+            </NavLink>
+            {/* A full page load: the API docs are a separate page served by the server. */}
+            <a href="/docs" className="nav-link" data-testid="nav-docs">
+              {t('nav.docs')}
+            </a>
+          </nav>
+          <div className="header-controls">
+            <LanguageSwitcher />
+            <ThemeToggle />
+          </div>
+        </div>
+      </header>
+      <main id="main" className="app-main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
