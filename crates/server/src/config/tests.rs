@@ -193,3 +193,11 @@ fn invalid_file_value_names_key_and_file() {
     let (_f, sources) = toml_file("addr = \n");
     assert!(sources.unwrap_err().problem.contains("invalid TOML"));
 }
+
+#[test]
+fn readme_documents_every_setting() {
+    let readme = include_str!("../../../../README.md");
+    for s in settings::SETTINGS {
+        assert!(readme.contains(&format!("| `{}` | `{}` |", s.env, s.key)), "README lacks {}", s.env);
+    }
+}

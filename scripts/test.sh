@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test of LLM Manager on a fresh machine of this kind:
+#   1. starts PostgreSQL and Redis if they are down;
+#   2. installs what the tests need (npm packages, Debian's chromium and CJK fonts) if missing;
+#   3. web unit tests (Vitest);
+#   4. Rust unit, API (SQLite and PostgreSQL) and CLI tests;
+#   5. the end-to-end test: the built binary driven by headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+wait_for() { # wait_for DESCRIPTION SECONDS COMMAND...
+  local what=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then echo "error: $what did not come up within ${secs}s" >&2; exit 1; fi
+    sleep 0.5
+  done
+}
+
+step "services: PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379"
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+fi
+wait_for "PostgreSQL" 60 pg_isready -q -h 127.0.0.1 -p 5432
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+fi
+wait_for "Redis" 30 redis-cli -h 127.0.0.1 -p 6379 ping
+
+step "tools: Chromium and fonts for the browser test"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v npm >/dev/null 2>&1 || { echo "error: npm is required (Node.js 20+)" >&2; exit 1; }
+
+step "web: npm ci and Vitest"
+(
+  cd web
+  # The same lock the Rust build script takes, so a concurrent cargo build cannot collide.
+  exec 9>.build.lock
+  flock 9
+  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  npm test
+)
+
+step "rust: build, then unit, API (SQLite + PostgreSQL) and CLI tests"
+cargo build --workspace --bins --locked
+cargo test --workspace --locked
+
+step "end to end: the built binary in headless Chromium"
+LLM_MANAGER_BIN="$CARGO_TARGET_DIR/debug/llm-manager" node web/e2e/status.e2e.mjs
