@@ -14,6 +14,8 @@ export interface SystemInfo {
   /** RFC 3339 timestamp. */
   started_at: string;
   uptime_seconds: number;
+  /** RFC 3339 timestamp of the installation's first start, if recorded. */
+  installed_at?: string | null;
 }
 
 /** Value of one readiness check. */

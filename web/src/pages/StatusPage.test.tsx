@@ -26,6 +26,10 @@ describe('System Status page', () => {
       'datetime',
       '2026-11-21T22:00:00Z',
     );
+    expect(screen.getByTestId('status-installed-at').querySelector('time')).toHaveAttribute(
+      'datetime',
+      '2026-11-01T08:30:00Z',
+    );
     expect(await screen.findByTestId('status-ready')).toHaveTextContent(/^Ready$/);
     expect(screen.getByTestId('status-check-database')).toHaveTextContent('OK');
     expect(screen.getByTestId('status-check-migrations')).toHaveTextContent('OK');

@@ -119,6 +119,14 @@ function ServerFacts({ info }: { info: SystemInfo }) {
           <time dateTime={info.started_at}>{formatDateTime(info.started_at, i18n.language)}</time>
         </dd>
       </div>
+      {info.installed_at ? (
+        <div>
+          <dt>{t('status.fields.installedAt')}</dt>
+          <dd data-testid="status-installed-at">
+            <time dateTime={info.installed_at}>{formatDateTime(info.installed_at, i18n.language)}</time>
+          </dd>
+        </div>
+      ) : null}
     </dl>
   );
 }

@@ -26,6 +26,7 @@ export const SYSTEM_INFO = {
   database_backend: 'sqlite',
   redis_configured: false,
   started_at: '2026-11-21T22:00:00Z',
+  installed_at: '2026-11-01T08:30:00Z',
   uptime_seconds: 3725,
 };
 

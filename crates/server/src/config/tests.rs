@@ -198,6 +198,10 @@ fn invalid_file_value_names_key_and_file() {
 fn readme_documents_every_setting() {
     let readme = include_str!("../../../../README.md");
     for s in settings::SETTINGS {
-        assert!(readme.contains(&format!("| `{}` | `{}` |", s.env, s.key)), "README lacks {}", s.env);
+        assert!(
+            readme.contains(&format!("| `{}` | `{}` |", s.env, s.key)),
+            "README lacks {}",
+            s.env
+        );
     }
 }
