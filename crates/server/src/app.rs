@@ -20,7 +20,7 @@ use crate::db::Database;
 use crate::error::ErrorBody;
 use crate::http::metrics::Metrics;
 use crate::state::{AppInner, AppState};
-use crate::{http, system, web};
+use crate::{admin, auth, http, system, web};
 
 /// The OpenAPI document's fixed parts; paths are collected from the routers.
 #[derive(OpenApi)]
@@ -32,13 +32,20 @@ use crate::{http, system, web};
         license(name = "Apache-2.0")
     ),
     components(schemas(ErrorBody)),
-    tags((name = "system", description = "Health, readiness, metrics and instance facts"))
+    tags(
+        (name = "system", description = "Health, readiness, metrics and instance facts"),
+        (name = "auth", description = "Accounts, login, sessions and profile"),
+        (name = "admin", description = "User management and the audit log (admins only)"),
+    )
 )]
 struct ApiDoc;
 
 /// The complete router (without middleware) and its OpenAPI document.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let api = OpenApiRouter::new().nest("/system", system::api_router());
+    let api = OpenApiRouter::new()
+        .nest("/system", system::api_router())
+        .nest("/auth", auth::router())
+        .nest("/admin", admin::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::root_router())
         .nest("/api", api)
@@ -106,9 +113,17 @@ impl Application {
             .await
             .with_context(|| format!("LLM_MANAGER_ADDR={}: cannot listen", config.addr))?;
         let metrics = Metrics::new(crate::VERSION, db.backend.as_str())?;
+        let auth = auth::AuthState::new(&secrets);
+        if let Some(token) = auth::service::prepare_setup_token(&db.conn, &auth.keys).await? {
+            tracing::warn!(
+                setup_url = %format!("{}/setup?token={token}", config.base_url()),
+                "no admin account exists yet: open the setup URL to create one (the token works once, until the next restart), or run `llm-manager create-admin`"
+            );
+        }
         let state = AppState::new(AppInner {
             config,
             secrets,
+            auth,
             db,
             redis,
             metrics,
@@ -154,8 +169,11 @@ impl Application {
             "listening"
         );
         let app = router(state.clone());
-        let server = axum::serve(listener, app.into_make_service())
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let mut server = std::pin::pin!(server.into_future());
         tokio::select! {
             res = &mut server => res?,

@@ -52,6 +52,18 @@ enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
+    /// Create the first admin account (only while none exists).
+    CreateAdmin {
+        /// Admin username.
+        #[arg(long)]
+        username: String,
+        /// Admin email.
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -119,6 +131,34 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        anyhow::ensure!(first == second, "the passwords do not match");
+        first
+    };
+    anyhow::ensure!(!password.is_empty(), "no password given");
+    Ok(password)
+}
+
+/// One line for an API error, with each invalid field named.
+fn describe_api_error(err: &crate::error::ApiError) -> String {
+    match err {
+        crate::error::ApiError::Validation { fields, .. } => fields
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        crate::error::ApiError::Internal(e) => format!("{e:#}"),
+        other => other.to_string(),
+    }
+}
+
 fn load_config(args: &GlobalArgs) -> Result<Config, crate::config::ConfigError> {
     let mut flags: HashMap<&'static str, String> = HashMap::new();
     for (key, value) in [
@@ -171,6 +211,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             db.backup_to(&output).await?;
             println!("backup written to {}", output.display());
             db.close().await;
+        }
+        Command::CreateAdmin {
+            username,
+            email,
+            password_stdin,
+        } => {
+            let password = read_password(password_stdin)?;
+            std::fs::create_dir_all(&config.data_dir)?;
+            let (secrets, _) = crate::config::secrets::resolve(&config)?;
+            let keys = crate::auth::tokens::TokenKeys::new(&secrets);
+            let db = Database::connect(&config.database).await?;
+            db.migrate().await?;
+            let result = crate::auth::service::bootstrap_admin(
+                &db.conn, &keys, None, &username, &email, &password,
+            )
+            .await;
+            db.close().await;
+            match result {
+                Ok(user) => println!("created admin {} ({})", user.username, user.id),
+                Err(err) => {
+                    eprintln!("error: {}", describe_api_error(&err));
+                    return Ok(ExitCode::from(1));
+                }
+            }
         }
         Command::Config { .. } => {}
     }

@@ -1,7 +1,10 @@
 //! LLM Manager server library: every feature as a router over shared state, so the binary and
 //! the tests drive the same application.
 
+pub mod admin;
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

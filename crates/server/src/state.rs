@@ -24,6 +24,8 @@ pub struct AppInner {
     pub secrets: Secrets,
     /// Database connection pool.
     pub db: Database,
+    /// Token keys and login throttling.
+    pub auth: crate::auth::AuthState,
     /// Redis connection, when `REDIS_URL` is configured.
     pub redis: Option<redis::aio::ConnectionManager>,
     /// Prometheus registry and HTTP metrics.

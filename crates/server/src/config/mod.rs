@@ -22,6 +22,8 @@ use settings::{SETTINGS, Setting};
 pub struct Config {
     /// Listen address.
     pub addr: SocketAddr,
+    /// Where users reach the server, if set (else derived from `addr`).
+    pub public_url: Option<url::Url>,
     /// Directory for the SQLite file, generated secrets, uploads and logs.
     pub data_dir: PathBuf,
     /// Which database and how to reach it.
@@ -269,6 +271,9 @@ impl Config {
         };
 
         let addr = parse::socket_addr(&required("addr")?)?;
+        let public_url = get("public_url")
+            .map(|r| parse::public_url(&r))
+            .transpose()?;
         let data_dir = parse::non_empty_path(&required("data_dir")?)?;
         let max_connections = parse::int_in(&required("database_max_connections")?, 1, 1000)?;
         let database = match get("database_url") {
@@ -310,6 +315,7 @@ impl Config {
         };
         Ok(Self {
             addr,
+            public_url,
             data_dir,
             database,
             redis_url,
@@ -330,6 +336,14 @@ impl Config {
         Self::from_sources(&sources)
     }
 
+    /// The URL users reach the server at: `PUBLIC_URL`, else `http://` + the listen address.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
     /// The effective configuration as `KEY = value` lines, secrets redacted.
     pub fn describe(&self) -> Vec<(&'static str, String)> {
         let secret_state = |s: &Option<SecretString>, what: &str| match s {
@@ -343,6 +357,7 @@ impl Config {
         };
         vec![
             ("LLM_MANAGER_ADDR", self.addr.to_string()),
+            ("PUBLIC_URL", self.base_url()),
             ("LLM_MANAGER_DATA_DIR", self.data_dir.display().to_string()),
             (
                 "DATABASE_URL",

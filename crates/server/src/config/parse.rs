@@ -14,6 +14,18 @@ pub(super) fn socket_addr(raw: &Raw) -> Result<SocketAddr, ConfigError> {
     })
 }
 
+pub(super) fn public_url(raw: &Raw) -> Result<url::Url, ConfigError> {
+    let url = url::Url::parse(raw.value.trim()).map_err(|e| {
+        raw.error(format!(
+            "not a URL: {e}; expected e.g. https://llm.example.com"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(raw.error("expected an http:// or https:// URL with a host"));
+    }
+    Ok(url)
+}
+
 pub(super) fn non_empty_path(raw: &Raw) -> Result<PathBuf, ConfigError> {
     let v = raw.value.trim();
     if v.is_empty() {

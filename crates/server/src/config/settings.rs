@@ -42,6 +42,14 @@ pub const SETTINGS: &[Setting] = &[
         "Listen address (host:port)."
     ),
     setting!(
+        "public_url",
+        "PUBLIC_URL",
+        None,
+        None,
+        false,
+        "Base URL users reach the server at (e.g. `https://llm.example.com`): links in mails and logs; `https` marks cookies Secure."
+    ),
+    setting!(
         "data_dir",
         "LLM_MANAGER_DATA_DIR",
         Some("--data-dir"),

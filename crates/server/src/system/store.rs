@@ -76,3 +76,25 @@ pub fn as_timestamp(value: &Json) -> Option<DateTime<Utc>> {
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
 }
+
+/// Inserts a setting, failing with a unique-constraint error if the key exists.
+pub async fn insert_setting_strict(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: Json,
+) -> Result<(), DbErr> {
+    ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value),
+        updated_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a setting if present.
+pub async fn delete_setting(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    Entity::delete_by_id(key.to_owned()).exec(db).await?;
+    Ok(())
+}

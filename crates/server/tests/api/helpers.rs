@@ -278,3 +278,97 @@ pub async fn serve_with_app_middleware(
     });
     (addr, token)
 }
+
+/// A logged-in user in a test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// A password that passes the rules.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `method path` with a bearer token and an optional JSON body.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.send_as(token, reqwest::Method::GET, path, None).await
+    }
+
+    /// Registers `username` with `PASSWORD`.
+    pub async fn register(&self, username: &str) -> serde_json::Value {
+        let res = self
+            .post_json(
+                "/api/auth/register",
+                &serde_json::json!({"username": username, "email": format!("{username}@example.com"), "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "register {username}");
+        res.json().await.expect("user JSON")
+    }
+
+    /// Logs in and returns the tokens.
+    pub async fn login(&self, username: &str, password: &str) -> TestUser {
+        let res = self
+            .post_json(
+                "/api/auth/login",
+                &serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "login {username}");
+        let body: serde_json::Value = res.json().await.expect("tokens");
+        TestUser {
+            id: body["user"]["id"].as_str().expect("id").to_owned(),
+            access_token: body["access_token"].as_str().expect("access").to_owned(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh").to_owned(),
+        }
+    }
+
+    /// Registers and logs in a user.
+    pub async fn user(&self, username: &str) -> TestUser {
+        self.register(username).await;
+        self.login(username, PASSWORD).await
+    }
+
+    /// Creates the first admin as `create-admin` does, and logs in.
+    pub async fn admin(&self) -> TestUser {
+        llm_manager::auth::service::bootstrap_admin(
+            &self.state.db.conn,
+            &self.state.auth.keys,
+            None,
+            "root",
+            "root@example.com",
+            PASSWORD,
+        )
+        .await
+        .expect("bootstrap admin");
+        self.login("root", PASSWORD).await
+    }
+}

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod accounts;
+mod admin;
 mod errors;
 mod lifecycle;
 mod storage;

@@ -157,7 +157,7 @@ fn migrate_then_backup_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let out = llm_manager(dir.path()).arg("migrate").output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("applied 1 migration(s):"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied 2 migration(s):"));
     let out = llm_manager(dir.path()).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("database is up to date"));
 
@@ -362,4 +362,66 @@ fn first_start_generates_private_secrets_and_later_starts_reuse_them() {
     let out = server.stop_output();
     assert!(text(&out).contains("using secrets generated on an earlier start"));
     assert_eq!(std::fs::read_to_string(&secrets_file).unwrap(), first);
+}
+
+fn create_admin(dir: &Path, username: &str, password: &str) -> Output {
+    use std::io::Write;
+    let mut child = llm_manager(dir)
+        .args([
+            "create-admin",
+            "--username",
+            username,
+            "--email",
+            &format!("{username}@example.com"),
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn create_admin_works_once_and_the_server_then_offers_no_setup_token() {
+    let dir = tempfile::tempdir().unwrap();
+    // Before any admin exists the server prints a one-time setup URL.
+    let server = Server::start(dir.path(), &[("LOG_FORMAT", "json")]);
+    let logs = text(&server.stop_output());
+    assert!(
+        logs.contains("no admin account exists yet") && logs.contains("/setup?token="),
+        "{logs}"
+    );
+
+    let out = create_admin(dir.path(), "root", "short");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("password must be at least 8 characters"),
+        "{}",
+        text(&out)
+    );
+
+    let out = create_admin(dir.path(), "root", "correct horse battery staple");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("created admin root ("));
+    assert!(!text(&out).contains("correct horse"));
+
+    let out = create_admin(dir.path(), "second", "another fine passphrase");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("an admin account already exists"),
+        "{}",
+        text(&out)
+    );
+
+    let server = Server::start(dir.path(), &[("LOG_FORMAT", "json")]);
+    let logs = text(&server.stop_output());
+    assert!(!logs.contains("/setup?token="), "{logs}");
 }

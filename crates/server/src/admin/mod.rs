@@ -1,0 +1,19 @@
+//! Admin console API: user management and the audit log. Every route requires an admin.
+
+mod routes;
+pub mod service;
+pub mod types;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// Routes under `/api/admin`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(routes::get_users))
+        .routes(routes!(routes::get_users_export))
+        .routes(routes!(routes::patch_user, routes::delete_user))
+        .routes(routes!(routes::get_audit_log))
+}

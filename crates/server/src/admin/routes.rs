@@ -1,0 +1,114 @@
+//! HTTP handlers of `/api/admin`.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use uuid::Uuid;
+
+use super::service;
+use super::types::{
+    AuditPage, AuditQuery, ExportQuery, ListUsersQuery, UpdateUserRequest, UserPage,
+};
+use crate::auth::extract::{AdminUser, Client};
+use crate::auth::types::UserResponse;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{AppJson, AppPath, AppQuery};
+use crate::state::AppState;
+
+/// Search and page through users.
+#[utoipa::path(get, path = "/users", tag = "admin", params(ListUsersQuery),
+    responses(
+        (status = 200, description = "A page of users", body = UserPage),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    ))]
+pub async fn get_users(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+    AppQuery(q): AppQuery<ListUsersQuery>,
+) -> ApiResult<AppJson<UserPage>> {
+    Ok(AppJson(service::list_users(&state, q).await?))
+}
+
+/// Change a user's role or enable/disable them (takes effect on their next request).
+#[utoipa::path(patch, path = "/users/{id}", tag = "admin", request_body = UpdateUserRequest,
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "Updated user", body = UserResponse),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "Would leave no active admin", body = ErrorBody),
+    ))]
+pub async fn patch_user(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(req): AppJson<UpdateUserRequest>,
+) -> ApiResult<AppJson<UserResponse>> {
+    let user = service::update_user(&state, &admin, id, req, &client).await?;
+    Ok(AppJson(UserResponse::from(&user)))
+}
+
+/// Delete a user with all their data.
+#[utoipa::path(delete, path = "/users/{id}", tag = "admin",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "The last active admin", body = ErrorBody),
+    ))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    service::delete_user(&state, &admin, id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Export all users as CSV or JSON (no password hashes or secrets).
+#[utoipa::path(get, path = "/users/export", tag = "admin", params(ExportQuery),
+    responses(
+        (status = 200, description = "CSV or JSON file", body = [UserResponse]),
+        (status = 422, description = "Unknown format", body = ErrorBody),
+    ))]
+pub async fn get_users_export(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppQuery(q): AppQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let (content_type, name) = match q.format.as_str() {
+        "csv" => ("text/csv; charset=utf-8", "users.csv"),
+        "json" => ("application/json", "users.json"),
+        _ => return Err(ApiError::field("format", "must be csv or json")),
+    };
+    let users = service::export_users(&state, &admin, &client).await?;
+    let body = if q.format == "csv" {
+        service::users_csv(&users)
+    } else {
+        serde_json::to_string_pretty(&users).map_err(anyhow::Error::from)?
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Read the audit log (logins, failures, role changes, deletions…), newest first.
+#[utoipa::path(get, path = "/audit-log", tag = "admin", params(AuditQuery),
+    responses((status = 200, description = "A page of events", body = AuditPage)))]
+pub async fn get_audit_log(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+    AppQuery(q): AppQuery<AuditQuery>,
+) -> ApiResult<AppJson<AuditPage>> {
+    Ok(AppJson(service::audit_log(&state, q).await?))
+}

@@ -1,0 +1,99 @@
+//! Request and response types of the admin API.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::types::UserResponse;
+
+/// Query of `GET /api/admin/users`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListUsersQuery {
+    /// Search username, email and display name.
+    pub q: Option<String>,
+    /// `admin`, `user` or `guest`.
+    pub role: Option<String>,
+    /// `true`: enabled accounts only; `false`: disabled only.
+    pub active: Option<bool>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page (1–200, default 50).
+    pub per_page: Option<u64>,
+}
+
+/// A page of items.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    /// Items on this page.
+    pub items: Vec<T>,
+    /// Items matching in all.
+    pub total: u64,
+    /// This page's number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// A page of users.
+pub type UserPage = Page<UserResponse>;
+
+/// `PATCH /api/admin/users/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New role: `admin`, `user` or `guest`.
+    pub role: Option<String>,
+    /// Enable or disable the account; disabling ends its sessions at once.
+    pub is_active: Option<bool>,
+}
+
+/// Query of `GET /api/admin/users/export`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `csv` or `json`.
+    pub format: String,
+}
+
+/// Query of `GET /api/admin/audit-log`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Exact action (`auth.login_failed`) or a prefix ending in `.` (`admin.`).
+    pub action: Option<String>,
+    /// Acting user id.
+    pub actor_id: Option<Uuid>,
+    /// Target id.
+    pub target_id: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page (1–200, default 50).
+    pub per_page: Option<u64>,
+}
+
+/// One audit event.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEventResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Acting user.
+    pub actor_id: Option<Uuid>,
+    /// Action.
+    pub action: String,
+    /// Target kind.
+    pub target_type: Option<String>,
+    /// Target id.
+    pub target_id: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Extra facts.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of audit events.
+pub type AuditPage = Page<AuditEventResponse>;

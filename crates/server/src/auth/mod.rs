@@ -1,0 +1,51 @@
+//! Accounts and access: registration, first-admin bootstrap, login (bearer tokens or a cookie
+//! session with CSRF protection), refresh-token rotation, logout, profile, password change,
+//! sessions. Admin user management lives in `crate::admin`.
+
+pub mod extract;
+pub mod password;
+mod routes;
+pub mod service;
+pub mod store;
+pub mod throttle;
+pub mod tokens;
+pub mod types;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::config::secrets::Secrets;
+use crate::state::AppState;
+
+/// Authentication state shared by every request.
+#[derive(Debug)]
+pub struct AuthState {
+    /// Token signing and hashing keys.
+    pub keys: tokens::TokenKeys,
+    /// Failed-login counters.
+    pub throttle: throttle::LoginThrottle,
+}
+
+impl AuthState {
+    /// Keys derived from the server's secrets, empty counters.
+    pub fn new(secrets: &Secrets) -> Self {
+        Self {
+            keys: tokens::TokenKeys::new(secrets),
+            throttle: throttle::LoginThrottle::default(),
+        }
+    }
+}
+
+/// Routes under `/api/auth`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(routes::post_register))
+        .routes(routes!(routes::post_setup))
+        .routes(routes!(routes::post_login))
+        .routes(routes!(routes::post_refresh))
+        .routes(routes!(routes::post_logout))
+        .routes(routes!(routes::get_profile, routes::put_profile))
+        .routes(routes!(routes::post_password_change))
+        .routes(routes!(routes::get_sessions))
+        .routes(routes!(routes::delete_session))
+}

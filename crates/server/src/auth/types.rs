@@ -1,0 +1,186 @@
+//! Request and response types of the accounts API.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::store::{Session, User};
+
+/// `POST /api/auth/register`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// 3–32 characters: letters, digits, `_`, `-`, `.`; unique regardless of case.
+    pub username: String,
+    /// A valid, unused email address.
+    pub email: String,
+    /// At least 8 characters, not a common password.
+    pub password: String,
+}
+
+/// `POST /api/auth/setup`: create the first admin with the one-time setup token from the log.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    /// The setup token printed at start while no admin exists.
+    pub token: String,
+    /// Admin username.
+    pub username: String,
+    /// Admin email.
+    pub email: String,
+    /// Admin password.
+    pub password: String,
+}
+
+/// `POST /api/auth/login`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Username or email.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// `true` (the web UI): answer with an HttpOnly session cookie and a CSRF token instead
+    /// of bearer tokens.
+    #[serde(default)]
+    pub use_cookie: bool,
+}
+
+/// `POST /api/auth/refresh`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from login or the previous refresh; single use.
+    pub refresh_token: String,
+}
+
+/// Tokens for API clients.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// JWT for `Authorization: Bearer`, valid `expires_in` seconds.
+    pub access_token: String,
+    /// Single-use token for `POST /api/auth/refresh`.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// The user.
+    pub user: UserResponse,
+}
+
+/// Answer to a cookie login: the session is in the HttpOnly cookie.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CookieLoginResponse {
+    /// Send as `X-CSRF-Token` on state-changing requests (also in the `llmm_csrf` cookie).
+    pub csrf_token: String,
+    /// The user.
+    pub user: UserResponse,
+}
+
+/// A user as the user (or an admin) sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Username.
+    pub username: String,
+    /// Email.
+    pub email: String,
+    /// Whether the email is verified.
+    pub email_verified: bool,
+    /// `admin`, `user` or `guest`.
+    pub role: String,
+    /// Whether the account is enabled.
+    pub is_active: bool,
+    /// Shown name.
+    pub display_name: Option<String>,
+    /// Short self-description.
+    pub bio: Option<String>,
+    /// UI language.
+    pub language: Option<String>,
+    /// IANA time zone.
+    pub timezone: Option<String>,
+    /// Registered.
+    pub created_at: DateTime<Utc>,
+    /// Last successful login.
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<&User> for UserResponse {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username.clone(),
+            email: u.email.clone(),
+            email_verified: u.email_verified_at.is_some(),
+            role: u.role.clone(),
+            is_active: u.is_active,
+            display_name: u.display_name.clone(),
+            bio: u.bio.clone(),
+            language: u.language.clone(),
+            timezone: u.timezone.clone(),
+            created_at: u.created_at,
+            last_login_at: u.last_login_at,
+        }
+    }
+}
+
+/// `PUT /api/auth/profile`: only these fields can change; anything else is refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfileRequest {
+    /// Shown name (≤ 64 characters); empty clears it.
+    pub display_name: Option<String>,
+    /// Self-description (≤ 500 characters); empty clears it.
+    pub bio: Option<String>,
+    /// `en` or `zh-CN`.
+    pub language: Option<String>,
+    /// IANA time zone such as `Asia/Shanghai`.
+    pub timezone: Option<String>,
+}
+
+/// `POST /api/auth/password/change`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// Current password.
+    pub old_password: String,
+    /// New password (same rules as registration).
+    pub new_password: String,
+}
+
+/// One login session in `GET /api/auth/sessions`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionResponse {
+    /// Id (for `DELETE /api/auth/sessions/{id}`).
+    pub id: Uuid,
+    /// `token` or `cookie`.
+    pub kind: String,
+    /// Browser or client, from its User-Agent.
+    pub user_agent: Option<String>,
+    /// IP address at login.
+    pub ip: Option<String>,
+    /// Login time.
+    pub created_at: DateTime<Utc>,
+    /// Last request.
+    pub last_seen_at: DateTime<Utc>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+impl SessionResponse {
+    /// The view of `s`, marking the caller's own session.
+    pub fn new(s: &Session, current: Uuid) -> Self {
+        Self {
+            id: s.id,
+            kind: s.kind.clone(),
+            user_agent: s.user_agent.clone(),
+            ip: s.ip.clone(),
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            current: s.id == current,
+        }
+    }
+}
