@@ -114,6 +114,8 @@ impl Application {
             .with_context(|| format!("LLM_MANAGER_ADDR={}: cannot listen", config.addr))?;
         let metrics = Metrics::new(crate::VERSION, db.backend.as_str())?;
         let auth = auth::AuthState::new(&secrets);
+        let vault = crate::crypto::Vault::new(&secrets)?;
+        let mailer = crate::mail::Mailer::from_config(&config)?;
         if let Some(token) = auth::service::prepare_setup_token(&db.conn, &auth.keys).await? {
             tracing::warn!(
                 setup_url = %format!("{}/setup?token={token}", config.base_url()),
@@ -123,6 +125,8 @@ impl Application {
         let state = AppState::new(AppInner {
             config,
             secrets,
+            vault,
+            mailer,
             auth,
             db,
             redis,

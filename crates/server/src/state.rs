@@ -24,6 +24,10 @@ pub struct AppInner {
     pub secrets: Secrets,
     /// Database connection pool.
     pub db: Database,
+    /// Encryption of secrets at rest.
+    pub vault: crate::crypto::Vault,
+    /// Outgoing mail.
+    pub mailer: crate::mail::Mailer,
     /// Token keys and login throttling.
     pub auth: crate::auth::AuthState,
     /// Redis connection, when `REDIS_URL` is configured.

@@ -15,5 +15,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::get_users))
         .routes(routes!(routes::get_users_export))
         .routes(routes!(routes::patch_user, routes::delete_user))
+        .routes(routes!(routes::post_user_reset_password))
         .routes(routes!(routes::get_audit_log))
 }

@@ -66,6 +66,20 @@ pub async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Mail the user a password reset link.
+#[utoipa::path(post, path = "/users/{id}/reset-password", tag = "admin",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 202, description = "Reset mail sent"), (status = 404, description = "No such user", body = ErrorBody)))]
+pub async fn post_user_reset_password(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    crate::auth::recovery::admin_reset(&state, &admin, id, &client).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 /// Export all users as CSV or JSON (no password hashes or secrets).
 #[utoipa::path(get, path = "/users/export", tag = "admin", params(ExportQuery),
     responses(

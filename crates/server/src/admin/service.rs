@@ -248,6 +248,8 @@ mod tests {
             timezone: None,
             created_at: now,
             last_login_at: None,
+            avatar_url: None,
+            two_factor_enabled: false,
         };
         let csv = users_csv(&[user]);
         let row = csv.lines().nth(1).unwrap();

@@ -2,13 +2,18 @@
 //! session with CSRF protection), refresh-token rotation, logout, profile, password change,
 //! sessions. Admin user management lives in `crate::admin`.
 
+pub mod avatar;
 pub mod extract;
 pub mod password;
+pub mod recovery;
 mod routes;
+mod security_routes;
+pub mod security_store;
 pub mod service;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod types;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -48,4 +53,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::post_password_change))
         .routes(routes!(routes::get_sessions))
         .routes(routes!(routes::delete_session))
+        .routes(routes!(security_routes::post_login_2fa))
+        .routes(routes!(security_routes::post_send_verification))
+        .routes(routes!(security_routes::post_verify_email))
+        .routes(routes!(security_routes::post_password_reset))
+        .routes(routes!(security_routes::post_password_reset_confirm))
+        .routes(routes!(security_routes::post_2fa_setup))
+        .routes(routes!(security_routes::post_2fa_enable))
+        .routes(routes!(security_routes::post_2fa_disable))
+        .routes(routes!(
+            security_routes::post_avatar,
+            security_routes::get_avatar
+        ))
 }

@@ -10,7 +10,8 @@ use super::service::{self, LoginOutcome};
 use super::tokens::SESSION_TTL_DAYS;
 use super::types::{
     ChangePasswordRequest, CookieLoginResponse, LoginRequest, RefreshRequest, RegisterRequest,
-    SessionResponse, SetupRequest, TokenResponse, UpdateProfileRequest, UserResponse,
+    SessionResponse, SetupRequest, TokenResponse, TwoFactorChallengeResponse, UpdateProfileRequest,
+    UserResponse,
 };
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath};
@@ -60,7 +61,7 @@ pub async fn post_setup(
 /// UI's session cookie and returns a CSRF token.
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
     responses(
-        (status = 200, description = "Tokens (or, with use_cookie, a CookieLoginResponse)", body = TokenResponse),
+        (status = 200, description = "Tokens; with use_cookie a CookieLoginResponse; with 2FA on a TwoFactorChallengeResponse", body = TokenResponse),
         (status = 401, description = "Invalid username or password (the same for unknown accounts)", body = ErrorBody),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
     ))]
@@ -70,14 +71,32 @@ pub async fn post_login(
     headers: HeaderMap,
     AppJson(req): AppJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    Ok(match service::login(&state, req, &client).await? {
+    let outcome = service::login(&state, req, &client).await?;
+    Ok(login_response(&state, &headers, outcome))
+}
+
+/// Turns a login outcome into its response (tokens, challenge, or cookies).
+pub(super) fn login_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    outcome: LoginOutcome,
+) -> Response {
+    match outcome {
         LoginOutcome::Tokens(tokens) => AppJson(tokens).into_response(),
+        LoginOutcome::TwoFactorRequired { challenge_token } => {
+            AppJson(TwoFactorChallengeResponse {
+                two_factor_required: true,
+                challenge_token,
+                expires_in: super::tokens::CHALLENGE_TTL_SECS,
+            })
+            .into_response()
+        }
         LoginOutcome::Cookie {
             cookie,
             csrf_token,
             user,
         } => {
-            let secure = is_https(&state, &headers);
+            let secure = is_https(state, headers);
             let max_age = SESSION_TTL_DAYS * 24 * 3600;
             let mut res = AppJson(CookieLoginResponse {
                 csrf_token: csrf_token.clone(),
@@ -88,7 +107,7 @@ pub async fn post_login(
             append_cookie(&mut res, CSRF_COOKIE, &csrf_token, max_age, false, secure);
             res
         }
-    })
+    }
 }
 
 /// Exchange a refresh token (single use) for new tokens.

@@ -169,6 +169,10 @@ async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
         created_at: now,
         updated_at: now,
         last_login_at: None,
+        avatar_file: None,
+        totp_secret_enc: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
     })
 }
 
@@ -191,6 +195,7 @@ pub async fn register(
     }
     let account = validate_new_account(db, &req.username, &req.email, &req.password).await?;
     let user = store::insert_user(db, new_user(account, "user").await?).await?;
+    super::recovery::send_verification(state, &user).await?;
     audit::record(
         db,
         AuditEvent::new("user.registered", Some(user.id), client.ip.clone())
@@ -271,6 +276,11 @@ pub async fn prepare_setup_token(
 pub enum LoginOutcome {
     /// Bearer + refresh tokens.
     Tokens(TokenResponse),
+    /// The password was right; a TOTP or recovery code must follow.
+    TwoFactorRequired {
+        /// Token for `POST /api/auth/login/2fa`.
+        challenge_token: String,
+    },
     /// A cookie session: the cookie value and its CSRF token.
     Cookie {
         /// Value of the HttpOnly session cookie.
@@ -331,9 +341,72 @@ pub async fn login(
         }
     };
     auth.throttle.clear(&keys[0].0);
+    if user.totp_enabled_at.is_some() {
+        return Ok(LoginOutcome::TwoFactorRequired {
+            challenge_token: auth.keys.issue_challenge(user.id, Utc::now())?,
+        });
+    }
+    open_session(state, user, req.use_cookie, client).await
+}
+
+/// Second login step: a valid challenge plus a TOTP or recovery code (throttled like
+/// passwords) opens the session.
+pub async fn login_second_step(
+    state: &AppState,
+    challenge_token: &str,
+    code: &str,
+    use_cookie: bool,
+    client: &ClientInfo,
+) -> ApiResult<LoginOutcome> {
+    let auth = &state.auth;
+    let expired = || {
+        ApiError::Unauthorized(
+            "the login challenge is invalid or has expired; log in again".to_owned(),
+        )
+    };
+    let claims = auth
+        .keys
+        .verify_challenge(challenge_token)
+        .ok_or_else(expired)?;
+    let user = store::get_user(&state.db.conn, claims.sub)
+        .await?
+        .ok_or_else(expired)?;
+    if !user.is_active || user.totp_enabled_at.is_none() {
+        return Err(expired());
+    }
+    let keys = throttle_keys(&user.username_lower, client);
+    if let Some(retry_after_secs) = auth.throttle.blocked(&keys) {
+        return Err(ApiError::TooManyRequests {
+            message: "too many failed logins; try again later".to_owned(),
+            retry_after_secs,
+        });
+    }
+    if !super::two_factor::check_code(state, &user, code).await? {
+        auth.throttle.record_failure(&keys);
+        audit::record(
+            &state.db.conn,
+            AuditEvent::new("auth.login_failed", Some(user.id), client.ip.clone())
+                .details(json!({ "reason": "wrong two-factor code" })),
+        )
+        .await?;
+        return Err(ApiError::Unauthorized("invalid two-factor code".to_owned()));
+    }
+    auth.throttle.clear(&keys[0].0);
+    open_session(state, user, use_cookie, client).await
+}
+
+/// Opens a session for a user whose credentials were checked.
+async fn open_session(
+    state: &AppState,
+    user: User,
+    use_cookie: bool,
+    client: &ClientInfo,
+) -> ApiResult<LoginOutcome> {
+    let auth = &state.auth;
+    let db = &state.db.conn;
     let now = Utc::now();
-    let kind = if req.use_cookie { "cookie" } else { "token" };
-    let cookie = req.use_cookie.then(tokens::random_token);
+    let kind = if use_cookie { "cookie" } else { "token" };
+    let cookie = use_cookie.then(tokens::random_token);
     let session = Session {
         id: Uuid::now_v7(),
         user_id: user.id,
@@ -517,6 +590,24 @@ pub async fn update_profile(
 ) -> ApiResult<User> {
     let mut fields = BTreeMap::new();
     let mut user = ctx.user.clone().into_active_model();
+    let mut email_changed = false;
+    if let Some(email) = req.email.map(|e| e.trim().to_owned())
+        && email.to_lowercase() != ctx.user.email_lower
+    {
+        if let Some(p) = validate_email(&email) {
+            fields.insert("email".to_owned(), p.to_owned());
+        } else if store::find_taken(&state.db.conn, "", &email.to_lowercase())
+            .await?
+            .1
+        {
+            fields.insert("email".to_owned(), "is already registered".to_owned());
+        } else {
+            user.email_lower = Set(email.to_lowercase());
+            user.email = Set(email);
+            user.email_verified_at = Set(None);
+            email_changed = true;
+        }
+    }
     if let Some(name) = req.display_name {
         if name.chars().count() > 64 {
             fields.insert(
@@ -564,7 +655,11 @@ pub async fn update_profile(
         return Err(ApiError::Validation { message, fields });
     }
     user.updated_at = Set(Utc::now());
-    Ok(store::update_user(&state.db.conn, user).await?)
+    let updated = store::update_user(&state.db.conn, user).await?;
+    if email_changed {
+        super::recovery::send_verification(state, &updated).await?;
+    }
+    Ok(updated)
 }
 
 /// Changes the caller's password and ends all their other sessions.

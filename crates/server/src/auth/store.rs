@@ -46,6 +46,14 @@ pub mod users {
         pub updated_at: DateTimeUtc,
         /// Last successful login.
         pub last_login_at: Option<DateTimeUtc>,
+        /// Avatar file name in `DATA_DIR/avatars` (server-generated).
+        pub avatar_file: Option<String>,
+        /// TOTP secret, encrypted with the vault (set during setup, before enabling).
+        pub totp_secret_enc: Option<String>,
+        /// When two-factor login was enabled; `None`: off.
+        pub totp_enabled_at: Option<DateTimeUtc>,
+        /// Last TOTP time step accepted (a code works once).
+        pub totp_last_step: Option<i64>,
     }
 
     /// Relations (none navigated).

@@ -120,6 +120,47 @@ impl TokenKeys {
     }
 }
 
+/// Claims of a two-factor login challenge (issued after the password was right).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChallengeClaims {
+    /// User id.
+    pub sub: Uuid,
+    /// Expires at (Unix seconds).
+    pub exp: i64,
+    /// Always `2fa`.
+    pub typ: String,
+}
+
+/// Seconds a two-factor challenge stays valid.
+pub const CHALLENGE_TTL_SECS: i64 = 300;
+
+impl TokenKeys {
+    /// A challenge token for the second login step.
+    pub fn issue_challenge(&self, user_id: Uuid, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let claims = ChallengeClaims {
+            sub: user_id,
+            exp: now.timestamp() + CHALLENGE_TTL_SECS,
+            typ: "2fa".to_owned(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Checks a challenge token (HS256 only, unexpired, of type `2fa`).
+    pub fn verify_challenge(&self, token: &str) -> Option<ChallengeClaims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let data =
+            jsonwebtoken::decode::<ChallengeClaims>(token, &self.decoding, &validation).ok()?;
+        (data.claims.typ == "2fa").then_some(data.claims)
+    }
+}
+
 /// A new opaque token: 32 random bytes, URL-safe base64 (256 bits).
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];

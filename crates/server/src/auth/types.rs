@@ -106,6 +106,10 @@ pub struct UserResponse {
     pub created_at: DateTime<Utc>,
     /// Last successful login.
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Where the user's own avatar is served (`None`: no avatar).
+    pub avatar_url: Option<String>,
+    /// Whether login asks for a TOTP code.
+    pub two_factor_enabled: bool,
 }
 
 impl From<&User> for UserResponse {
@@ -123,6 +127,11 @@ impl From<&User> for UserResponse {
             timezone: u.timezone.clone(),
             created_at: u.created_at,
             last_login_at: u.last_login_at,
+            avatar_url: u
+                .avatar_file
+                .as_ref()
+                .map(|f| format!("/api/auth/avatar?v={}", f.trim_end_matches(".png"))),
+            two_factor_enabled: u.totp_enabled_at.is_some(),
         }
     }
 }
@@ -131,6 +140,8 @@ impl From<&User> for UserResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
+    /// New email address: it becomes unverified and a verification mail is sent.
+    pub email: Option<String>,
     /// Shown name (≤ 64 characters); empty clears it.
     pub display_name: Option<String>,
     /// Self-description (≤ 500 characters); empty clears it.
@@ -183,4 +194,72 @@ impl SessionResponse {
             current: s.id == current,
         }
     }
+}
+
+/// Answer to a login whose password was right but which needs a second factor.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TwoFactorChallengeResponse {
+    /// Always `true`.
+    pub two_factor_required: bool,
+    /// Send with the code to `POST /api/auth/login/2fa`.
+    pub challenge_token: String,
+    /// Seconds the challenge stays valid.
+    pub expires_in: i64,
+}
+
+/// `POST /api/auth/login/2fa`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorRequest {
+    /// From the login answer.
+    pub challenge_token: String,
+    /// Current 6-digit TOTP code, or a recovery code.
+    pub code: String,
+    /// As in `LoginRequest`.
+    #[serde(default)]
+    pub use_cookie: bool,
+}
+
+/// A request carrying a one-time token from a mail.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The token from the link.
+    pub token: String,
+}
+
+/// `POST /api/auth/password/reset`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    /// The account's email address.
+    pub email: String,
+}
+
+/// `POST /api/auth/password/reset/confirm`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirmRequest {
+    /// The token from the mail.
+    pub token: String,
+    /// New password.
+    pub new_password: String,
+}
+
+/// `POST /api/auth/2fa/enable`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnableTwoFactorRequest {
+    /// Current code from the authenticator app.
+    pub code: String,
+}
+
+/// `POST /api/auth/2fa/disable`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisableTwoFactorRequest {
+    /// Current password.
+    pub password: String,
+    /// Current code or a recovery code.
+    pub code: String,
 }

@@ -34,6 +34,8 @@ pub struct Config {
     pub secret_key: Option<SecretString>,
     /// At-rest encryption key from the environment or file; generated when `None`.
     pub encryption_key: Option<SecretString>,
+    /// Outgoing mail.
+    pub mail: MailConfig,
     /// Logging.
     pub log: LogConfig,
     /// HTTP server limits and CORS.
@@ -71,6 +73,34 @@ impl DatabaseBackend {
             Self::Postgres => "postgres",
         }
     }
+}
+
+/// Outgoing mail: SMTP when a host is set, else the outbox directory.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// SMTP server; `None`: write mails to `DATA_DIR/outbox`.
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// Transport security.
+    pub smtp_tls: SmtpTls,
+    /// SMTP login.
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    pub smtp_password: Option<SecretString>,
+    /// Sender mailbox.
+    pub from: String,
+}
+
+/// SMTP transport security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Upgrade with STARTTLS (required).
+    StartTls,
+    /// TLS from the first byte.
+    Tls,
+    /// Plain text (local relays and tests only).
+    None,
 }
 
 /// Log output settings.
@@ -289,6 +319,14 @@ impl Config {
         let encryption_key = get("encryption_key")
             .map(|r| parse::secret(&r))
             .transpose()?;
+        let mail = MailConfig {
+            smtp_host: get("smtp_host").map(|r| r.value.trim().to_owned()),
+            smtp_port: parse::int_in(&required("smtp_port")?, 1, 65535)?,
+            smtp_tls: parse::smtp_tls(&required("smtp_tls")?)?,
+            smtp_username: get("smtp_username").map(|r| r.value),
+            smtp_password: get("smtp_password").map(|r| SecretString::from(r.value)),
+            from: parse::mailbox(&required("mail_from")?)?,
+        };
         let log = LogConfig {
             level: parse::log_filter(&required("log_level")?)?,
             format: parse::log_format(&required("log_format")?)?,
@@ -321,6 +359,7 @@ impl Config {
             redis_url,
             secret_key,
             encryption_key,
+            mail,
             log,
             http,
         })
@@ -386,6 +425,35 @@ impl Config {
                 "ENCRYPTION_KEY",
                 secret_state(&self.encryption_key, "generated in the data dir"),
             ),
+            (
+                "SMTP_HOST",
+                self.mail
+                    .smtp_host
+                    .clone()
+                    .unwrap_or_else(|| "<unset: mails go to DATA_DIR/outbox>".to_owned()),
+            ),
+            ("SMTP_PORT", self.mail.smtp_port.to_string()),
+            (
+                "SMTP_TLS",
+                match self.mail.smtp_tls {
+                    SmtpTls::StartTls => "starttls",
+                    SmtpTls::Tls => "tls",
+                    SmtpTls::None => "none",
+                }
+                .to_owned(),
+            ),
+            (
+                "SMTP_USERNAME",
+                self.mail
+                    .smtp_username
+                    .clone()
+                    .unwrap_or_else(|| "<unset>".to_owned()),
+            ),
+            (
+                "SMTP_PASSWORD",
+                secret_state(&self.mail.smtp_password, "no SMTP login"),
+            ),
+            ("MAIL_FROM", self.mail.from.clone()),
             ("LOG_LEVEL", self.log.level.clone()),
             (
                 "LOG_FORMAT",

@@ -26,6 +26,25 @@ pub(super) fn public_url(raw: &Raw) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+pub(super) fn smtp_tls(raw: &Raw) -> Result<super::SmtpTls, ConfigError> {
+    match raw.value.trim().to_ascii_lowercase().as_str() {
+        "starttls" => Ok(super::SmtpTls::StartTls),
+        "tls" => Ok(super::SmtpTls::Tls),
+        "none" => Ok(super::SmtpTls::None),
+        _ => Err(raw.error("expected `starttls`, `tls` or `none`")),
+    }
+}
+
+pub(super) fn mailbox(raw: &Raw) -> Result<String, ConfigError> {
+    let v = raw.value.trim();
+    v.parse::<lettre::message::Mailbox>().map_err(|e| {
+        raw.error(format!(
+            "not a mailbox ({e}); expected `Name <user@example.com>`"
+        ))
+    })?;
+    Ok(v.to_owned())
+}
+
 pub(super) fn non_empty_path(raw: &Raw) -> Result<PathBuf, ConfigError> {
     let v = raw.value.trim();
     if v.is_empty() {

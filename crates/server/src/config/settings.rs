@@ -98,6 +98,54 @@ pub const SETTINGS: &[Setting] = &[
         "Key for encrypting provider keys at rest; at least 32 bytes. Generated into `DATA_DIR/secrets.toml` when unset."
     ),
     setting!(
+        "smtp_host",
+        "SMTP_HOST",
+        None,
+        None,
+        false,
+        "SMTP server for outgoing mail. Unset: mails are written to `DATA_DIR/outbox/*.eml` and their links logged."
+    ),
+    setting!(
+        "smtp_port",
+        "SMTP_PORT",
+        None,
+        Some("587"),
+        false,
+        "SMTP port."
+    ),
+    setting!(
+        "smtp_tls",
+        "SMTP_TLS",
+        None,
+        Some("starttls"),
+        false,
+        "`starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (local relays only)."
+    ),
+    setting!(
+        "smtp_username",
+        "SMTP_USERNAME",
+        None,
+        None,
+        false,
+        "SMTP login, if the server requires one."
+    ),
+    setting!(
+        "smtp_password",
+        "SMTP_PASSWORD",
+        None,
+        None,
+        true,
+        "SMTP password."
+    ),
+    setting!(
+        "mail_from",
+        "MAIL_FROM",
+        None,
+        Some("LLM Manager <noreply@localhost>"),
+        false,
+        "Sender of outgoing mail (`Name <address>`)."
+    ),
+    setting!(
         "log_level",
         "LOG_LEVEL",
         Some("--log-level"),

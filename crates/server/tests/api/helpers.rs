@@ -372,3 +372,54 @@ impl TestApp {
         self.login("root", PASSWORD).await
     }
 }
+
+/// Undoes quoted-printable soft breaks and `=3D`, enough to find links in a mail.
+pub fn unfold_mail(raw: &str) -> String {
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+/// The token of the first `…/{path}?token=…` link in a mail.
+pub fn link_token(mail: &str, path: &str) -> Option<String> {
+    let text = unfold_mail(mail);
+    let start = text.find(&format!("/{path}?token="))? + path.len() + 8;
+    Some(
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect(),
+    )
+}
+
+impl TestApp {
+    /// Mails written to the outbox so far.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.db.data_dir.join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).expect("mail"))
+            .collect()
+    }
+
+    /// Waits (with a deadline) until the outbox holds `n` mails, and returns them.
+    pub async fn wait_for_mails(&self, n: usize) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mails = self.outbox();
+            if mails.len() >= n {
+                return mails;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "expected {n} mails, have {}",
+                mails.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}

@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod helpers;
+mod smtp_sink;
 
+mod account_security;
 mod accounts;
 mod admin;
 mod errors;

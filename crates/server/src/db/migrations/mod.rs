@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_settings;
 mod m20261122_000001_accounts;
+mod m20261122_000002_account_security;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_settings::Migration),
             Box::new(m20261122_000001_accounts::Migration),
+            Box::new(m20261122_000002_account_security::Migration),
         ]
     }
 }
