@@ -116,7 +116,7 @@ impl Application {
         let auth = auth::AuthState::new(&secrets);
         let vault = crate::crypto::Vault::new(&secrets)?;
         let mailer = crate::mail::Mailer::from_config(&config)?;
-        if let Some(token) = auth::service::prepare_setup_token(&db.conn, &auth.keys).await? {
+        if let Some(token) = auth::registration::prepare_setup_token(&db.conn, &auth.keys).await? {
             tracing::warn!(
                 setup_url = %format!("{}/setup?token={token}", config.base_url()),
                 "no admin account exists yet: open the setup URL to create one (the token works once, until the next restart), or run `llm-manager create-admin`"

@@ -223,7 +223,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let keys = crate::auth::tokens::TokenKeys::new(&secrets);
             let db = Database::connect(&config.database).await?;
             db.migrate().await?;
-            let result = crate::auth::service::bootstrap_admin(
+            let result = crate::auth::registration::bootstrap_admin(
                 &db.conn, &keys, None, &username, &email, &password,
             )
             .await;

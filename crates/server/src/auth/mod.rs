@@ -2,10 +2,12 @@
 //! session with CSRF protection), refresh-token rotation, logout, profile, password change,
 //! sessions. Admin user management lives in `crate::admin`.
 
+pub mod account;
 pub mod avatar;
 pub mod extract;
 pub mod password;
 pub mod recovery;
+pub mod registration;
 mod routes;
 mod security_routes;
 pub mod security_store;

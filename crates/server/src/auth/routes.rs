@@ -13,6 +13,7 @@ use super::types::{
     SessionResponse, SetupRequest, TokenResponse, TwoFactorChallengeResponse, UpdateProfileRequest,
     UserResponse,
 };
+use super::{account, registration};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath};
 use crate::state::AppState;
@@ -29,7 +30,7 @@ pub async fn post_register(
     Client(client): Client,
     AppJson(req): AppJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, AppJson<UserResponse>)> {
-    let user = service::register(&state, req, &client).await?;
+    let user = registration::register(&state, req, &client).await?;
     Ok((StatusCode::CREATED, AppJson(UserResponse::from(&user))))
 }
 
@@ -45,7 +46,7 @@ pub async fn post_setup(
     State(state): State<AppState>,
     AppJson(req): AppJson<SetupRequest>,
 ) -> ApiResult<(StatusCode, AppJson<UserResponse>)> {
-    let user = service::bootstrap_admin(
+    let user = registration::bootstrap_admin(
         &state.db.conn,
         &state.auth.keys,
         Some(&req.token),
@@ -161,7 +162,7 @@ pub async fn put_profile(
     AuthUser(ctx): AuthUser,
     AppJson(req): AppJson<UpdateProfileRequest>,
 ) -> ApiResult<AppJson<UserResponse>> {
-    let user = service::update_profile(&state, &ctx, req).await?;
+    let user = account::update_profile(&state, &ctx, req).await?;
     Ok(AppJson(UserResponse::from(&user)))
 }
 
@@ -177,7 +178,7 @@ pub async fn post_password_change(
     AuthUser(ctx): AuthUser,
     AppJson(req): AppJson<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    service::change_password(&state, &ctx, req, &client).await?;
+    account::change_password(&state, &ctx, req, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,7 +189,7 @@ pub async fn get_sessions(
     State(state): State<AppState>,
     AuthUser(ctx): AuthUser,
 ) -> ApiResult<AppJson<Vec<SessionResponse>>> {
-    let sessions = service::list_sessions(&state, &ctx).await?;
+    let sessions = account::list_sessions(&state, &ctx).await?;
     Ok(AppJson(
         sessions
             .iter()
@@ -207,7 +208,7 @@ pub async fn delete_session(
     AuthUser(ctx): AuthUser,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    service::revoke_session(&state, &ctx, id, &client).await?;
+    account::revoke_session(&state, &ctx, id, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

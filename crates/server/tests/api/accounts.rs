@@ -295,7 +295,7 @@ on_both_databases! {
     async fn setup_token_creates_the_first_admin_once(backend: Backend) {
         let app = TestApp::spawn(backend).await;
         // The app issued a token at start; issue a known one the same way.
-        let token = llm_manager::auth::service::prepare_setup_token(&app.state.db.conn, &app.state.auth.keys)
+        let token = llm_manager::auth::registration::prepare_setup_token(&app.state.db.conn, &app.state.auth.keys)
             .await.unwrap().expect("no admin yet");
         let body = |t: &str, name: &str| json!({"token": t, "username": name, "email": format!("{name}@example.com"), "password": PASSWORD});
         let (status, _) = json_of(app.post_json("/api/auth/setup", &body("wrong-token", "rita")).await).await;
@@ -305,13 +305,13 @@ on_both_databases! {
         assert_eq!(admin["role"], "admin");
         let (status, _) = json_of(app.post_json("/api/auth/setup", &body(&token, "sam")).await).await;
         assert_eq!(status, 403, "the token works once");
-        assert!(llm_manager::auth::service::prepare_setup_token(&app.state.db.conn, &app.state.auth.keys)
+        assert!(llm_manager::auth::registration::prepare_setup_token(&app.state.db.conn, &app.state.auth.keys)
             .await.unwrap().is_none(), "no new token once an admin exists");
     }
 
     async fn fifty_concurrent_bootstraps_make_exactly_one_admin(backend: Backend) {
         let app = TestApp::spawn(backend).await;
-        let token = llm_manager::auth::service::prepare_setup_token(&app.state.db.conn, &app.state.auth.keys)
+        let token = llm_manager::auth::registration::prepare_setup_token(&app.state.db.conn, &app.state.auth.keys)
             .await.unwrap().unwrap();
         let mut tasks = Vec::new();
         for i in 0..50 {
@@ -326,7 +326,7 @@ on_both_databases! {
                     res.status().as_u16() == 201
                 } else {
                     // As `create-admin` does.
-                    llm_manager::auth::service::bootstrap_admin(&conn, &keys, None, &format!("admin{i}"),
+                    llm_manager::auth::registration::bootstrap_admin(&conn, &keys, None, &format!("admin{i}"),
                         &format!("admin{i}@example.com"), PASSWORD).await.is_ok()
                 }
             }));

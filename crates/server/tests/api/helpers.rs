@@ -359,7 +359,7 @@ impl TestApp {
 
     /// Creates the first admin as `create-admin` does, and logs in.
     pub async fn admin(&self) -> TestUser {
-        llm_manager::auth::service::bootstrap_admin(
+        llm_manager::auth::registration::bootstrap_admin(
             &self.state.db.conn,
             &self.state.auth.keys,
             None,

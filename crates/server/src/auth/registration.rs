@@ -1,0 +1,260 @@
+//! Creating accounts: registration (validated, unique regardless of case, never an admin) and
+//! the first-admin bootstrap, by one-time setup token or the `create-admin` command.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::service::ClientInfo;
+use super::store::{self, User};
+use super::types::RegisterRequest;
+use super::{password, tokens};
+use crate::audit::{self, AuditEvent};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::system::store as settings;
+
+/// Settings key: hash of the one-time setup token, present while no admin exists.
+pub const SETUP_TOKEN_HASH: &str = "setup_token_hash";
+/// Settings key: written in the transaction that creates the first admin; its primary key
+/// makes exactly one of many concurrent bootstrap attempts win.
+pub const ADMIN_BOOTSTRAPPED: &str = "admin_bootstrapped";
+/// Settings key: `open` (default), `invite_only` or `closed`.
+pub const REGISTRATION_MODE: &str = "registration_mode";
+
+/// Validated, normalised registration input.
+struct NewAccount {
+    username: String,
+    email: String,
+    password: String,
+}
+
+fn validate_username(username: &str) -> Option<&'static str> {
+    let len = username.chars().count();
+    if !(3..=32).contains(&len) {
+        return Some("must be 3 to 32 characters");
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return Some("may contain only letters, digits, `_`, `-` and `.`");
+    }
+    None
+}
+
+/// A deliberately plain check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub(super) fn validate_email(email: &str) -> Option<&'static str> {
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && local.len() <= 64
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..")
+        });
+    (!valid).then_some("is not a valid email address")
+}
+
+async fn validate_new_account(
+    db: &impl ConnectionTrait,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> ApiResult<NewAccount> {
+    let username = username.trim().to_owned();
+    let email = email.trim().to_owned();
+    let mut fields = BTreeMap::new();
+    if let Some(p) = validate_username(&username) {
+        fields.insert("username".to_owned(), p.to_owned());
+    }
+    if let Some(p) = validate_email(&email) {
+        fields.insert("email".to_owned(), p.to_owned());
+    }
+    if let Some(p) = password::problem(password, &username, &email) {
+        fields.insert("password".to_owned(), p);
+    }
+    if !fields.contains_key("username") || !fields.contains_key("email") {
+        let (name_taken, email_taken) =
+            store::find_taken(db, &username.to_lowercase(), &email.to_lowercase()).await?;
+        if name_taken && !fields.contains_key("username") {
+            fields.insert("username".to_owned(), "is already taken".to_owned());
+        }
+        if email_taken && !fields.contains_key("email") {
+            fields.insert("email".to_owned(), "is already registered".to_owned());
+        }
+    }
+    if !fields.is_empty() {
+        let message = fields
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ApiError::Validation { message, fields });
+    }
+    Ok(NewAccount {
+        username,
+        email,
+        password: password.to_owned(),
+    })
+}
+
+async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
+    let now = Utc::now();
+    Ok(User {
+        id: Uuid::now_v7(),
+        username_lower: account.username.to_lowercase(),
+        username: account.username,
+        email_lower: account.email.to_lowercase(),
+        email: account.email,
+        email_verified_at: None,
+        password_hash: Some(password::hash(account.password).await?),
+        role: role.to_owned(),
+        is_active: true,
+        display_name: None,
+        bio: None,
+        language: None,
+        timezone: None,
+        created_at: now,
+        updated_at: now,
+        last_login_at: None,
+        avatar_file: None,
+        totp_secret_enc: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
+    })
+}
+
+/// Registers a user (never an admin) when registration is open.
+pub async fn register(
+    state: &AppState,
+    req: RegisterRequest,
+    client: &ClientInfo,
+) -> ApiResult<User> {
+    let db = &state.db.conn;
+    let mode = settings::get_setting(db, REGISTRATION_MODE).await?;
+    if mode
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .is_some_and(|m| m != "open")
+    {
+        return Err(ApiError::Forbidden(
+            "registration is closed on this server".to_owned(),
+        ));
+    }
+    let account = validate_new_account(db, &req.username, &req.email, &req.password).await?;
+    let user = store::insert_user(db, new_user(account, "user").await?).await?;
+    super::recovery::send_verification(state, &user).await?;
+    audit::record(
+        db,
+        AuditEvent::new("user.registered", Some(user.id), client.ip.clone())
+            .target("user", user.id),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Creates the first admin, once. Of many concurrent attempts exactly one succeeds; the others
+/// get 409. With `setup_token`, the token printed at start must match (web setup); without,
+/// the caller is trusted (the `create-admin` command run by the operator).
+pub async fn bootstrap_admin(
+    state_db: &sea_orm::DatabaseConnection,
+    keys: &tokens::TokenKeys,
+    setup_token: Option<&str>,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> ApiResult<User> {
+    if let Some(token) = setup_token {
+        let stored = settings::get_setting(state_db, SETUP_TOKEN_HASH).await?;
+        let expected = stored.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
+        if expected.is_empty() || !tokens::constant_time_eq(expected, &keys.hash(token)) {
+            return Err(ApiError::Forbidden(
+                "the setup token is invalid or has been used".to_owned(),
+            ));
+        }
+    }
+    let account = validate_new_account(state_db, username, email, password).await?;
+    let user = new_user(account, "admin").await?;
+    let txn = state_db.begin().await?;
+    let claimed =
+        settings::insert_setting_strict(&txn, ADMIN_BOOTSTRAPPED, json!(user.id.to_string())).await;
+    match claimed {
+        Ok(()) => {}
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            return Err(ApiError::Conflict(
+                "an admin account already exists".to_owned(),
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    let user = store::insert_user(&txn, user).await?;
+    settings::delete_setting(&txn, SETUP_TOKEN_HASH).await?;
+    audit::record(
+        &txn,
+        AuditEvent::new("admin.bootstrapped", Some(user.id), None).target("user", user.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// At start: while no active admin exists, issue a fresh one-time setup token (its hash is
+/// stored) and return it so it can be printed. Returns `None` once an admin exists.
+pub async fn prepare_setup_token(
+    db: &sea_orm::DatabaseConnection,
+    keys: &tokens::TokenKeys,
+) -> anyhow::Result<Option<String>> {
+    if store::count_active_admins(db).await? > 0 {
+        settings::delete_setting(db, SETUP_TOKEN_HASH).await?;
+        return Ok(None);
+    }
+    // The last admin was deleted or disabled: allow a new bootstrap.
+    settings::delete_setting(db, ADMIN_BOOTSTRAPPED).await?;
+    let token = tokens::random_token();
+    settings::put_setting(db, SETUP_TOKEN_HASH, json!(keys.hash(&token))).await?;
+    Ok(Some(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(validate_username("bob").is_none());
+        assert!(validate_username("a.b-c_d9").is_none());
+        assert!(validate_username("ab").is_some());
+        assert!(validate_username(&"a".repeat(33)).is_some());
+        assert!(validate_username("bob smith").is_some());
+        assert!(validate_username("böb").is_some());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(validate_email("bob@example.com").is_none());
+        assert!(validate_email("bob.smith+tag@mail.example.cn").is_none());
+        for bad in [
+            "bob",
+            "bob@",
+            "@example.com",
+            "bob@example",
+            "bob@@example.com",
+            "bob @x.io",
+            "b@x..io",
+        ] {
+            assert!(validate_email(bad).is_some(), "{bad}");
+        }
+    }
+}
