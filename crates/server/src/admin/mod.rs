@@ -1,5 +1,6 @@
 //! Admin console API: user management and the audit log. Every route requires an admin.
 
+mod registration;
 mod routes;
 pub mod service;
 pub mod types;
@@ -17,4 +18,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::patch_user, routes::delete_user))
         .routes(routes!(routes::post_user_reset_password))
         .routes(routes!(routes::get_audit_log))
+        .routes(routes!(
+            routes::get_registration_settings,
+            routes::put_registration_settings
+        ))
+        .routes(routes!(routes::post_invite, routes::get_invites))
+        .routes(routes!(routes::delete_invite))
 }

@@ -5,10 +5,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
-use super::service;
 use super::types::{
-    AuditPage, AuditQuery, ExportQuery, ListUsersQuery, UpdateUserRequest, UserPage,
+    AuditPage, AuditQuery, CreateInviteRequest, ExportQuery, InviteResponse, ListUsersQuery,
+    RegistrationSettings, UpdateUserRequest, UserPage,
 };
+use super::{registration, service};
 use crate::auth::extract::{AdminUser, Client};
 use crate::auth::types::UserResponse;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -125,4 +126,67 @@ pub async fn get_audit_log(
     AppQuery(q): AppQuery<AuditQuery>,
 ) -> ApiResult<AppJson<AuditPage>> {
     Ok(AppJson(service::audit_log(&state, q).await?))
+}
+
+/// Registration mode.
+#[utoipa::path(get, path = "/settings/registration", tag = "admin",
+    responses((status = 200, description = "Settings", body = RegistrationSettings)))]
+pub async fn get_registration_settings(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> ApiResult<AppJson<RegistrationSettings>> {
+    Ok(AppJson(registration::get_settings(&state).await?))
+}
+
+/// Set the registration mode: `open`, `invite_only` or `closed`.
+#[utoipa::path(put, path = "/settings/registration", tag = "admin", request_body = RegistrationSettings,
+    responses((status = 200, description = "Settings", body = RegistrationSettings), (status = 422, description = "Unknown mode", body = ErrorBody)))]
+pub async fn put_registration_settings(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppJson(req): AppJson<RegistrationSettings>,
+) -> ApiResult<AppJson<RegistrationSettings>> {
+    Ok(AppJson(
+        registration::put_settings(&state, &admin, req, &client).await?,
+    ))
+}
+
+/// Create an invitation; the code is shown only in this answer.
+#[utoipa::path(post, path = "/invites", tag = "admin", request_body = CreateInviteRequest,
+    responses((status = 201, description = "Invitation with its code", body = InviteResponse), (status = 422, description = "Invalid fields", body = ErrorBody)))]
+pub async fn post_invite(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppJson(req): AppJson<CreateInviteRequest>,
+) -> ApiResult<(StatusCode, AppJson<InviteResponse>)> {
+    Ok((
+        StatusCode::CREATED,
+        AppJson(registration::create_invite(&state, &admin, req, &client).await?),
+    ))
+}
+
+/// The latest invitations (without codes).
+#[utoipa::path(get, path = "/invites", tag = "admin",
+    responses((status = 200, description = "Invitations", body = [InviteResponse])))]
+pub async fn get_invites(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> ApiResult<AppJson<Vec<InviteResponse>>> {
+    Ok(AppJson(registration::list_invites(&state).await?))
+}
+
+/// Withdraw an unused invitation.
+#[utoipa::path(delete, path = "/invites/{id}", tag = "admin",
+    params(("id" = Uuid, Path, description = "Invitation id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such unused invitation", body = ErrorBody)))]
+pub async fn delete_invite(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    registration::delete_invite(&state, &admin, id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -97,3 +97,40 @@ pub struct AuditEventResponse {
 
 /// A page of audit events.
 pub type AuditPage = Page<AuditEventResponse>;
+
+/// Registration settings (`GET`/`PUT /api/admin/settings/registration`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationSettings {
+    /// `open`, `invite_only` or `closed`.
+    pub registration_mode: String,
+}
+
+/// `POST /api/admin/invites`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInviteRequest {
+    /// Only this address may use the invitation.
+    pub email: Option<String>,
+    /// Days until it expires (1–90, default 7).
+    pub expires_in_days: Option<i64>,
+}
+
+/// An invitation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InviteResponse {
+    /// Id.
+    pub id: Uuid,
+    /// The code: present only in the answer that created it.
+    pub code: Option<String>,
+    /// Bound address.
+    pub email: Option<String>,
+    /// Made.
+    pub created_at: DateTime<Utc>,
+    /// Expires.
+    pub expires_at: DateTime<Utc>,
+    /// Used.
+    pub used_at: Option<DateTime<Utc>>,
+    /// Account made with it.
+    pub used_by: Option<Uuid>,
+}

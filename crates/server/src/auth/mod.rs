@@ -5,6 +5,7 @@
 pub mod account;
 pub mod avatar;
 pub mod extract;
+pub mod invite_store;
 pub mod password;
 pub mod recovery;
 pub mod registration;
@@ -47,6 +48,7 @@ impl AuthState {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(routes::post_register))
+        .routes(routes!(routes::get_registration))
         .routes(routes!(routes::post_setup))
         .routes(routes!(routes::post_login))
         .routes(routes!(routes::post_refresh))

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::service::ClientInfo;
 use super::store::{self, User};
 use super::types::RegisterRequest;
-use super::{password, tokens};
+use super::{invite_store, password, tokens};
 use crate::audit::{self, AuditEvent};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -47,7 +47,7 @@ fn validate_username(username: &str) -> Option<&'static str> {
 }
 
 /// A deliberately plain check: one `@`, a non-empty local part, a dotted domain, no spaces.
-pub(super) fn validate_email(email: &str) -> Option<&'static str> {
+pub fn validate_email(email: &str) -> Option<&'static str> {
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -131,32 +131,77 @@ async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
     })
 }
 
-/// Registers a user (never an admin) when registration is open.
+/// The registration mode (`open` unless an admin changed it).
+pub async fn registration_mode(db: &impl ConnectionTrait) -> ApiResult<String> {
+    let mode = settings::get_setting(db, REGISTRATION_MODE).await?;
+    Ok(mode
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .unwrap_or("open")
+        .to_owned())
+}
+
+/// Registers a user (never an admin): freely when registration is open, with a valid
+/// invitation when it is invite-only, not at all when it is closed.
 pub async fn register(
     state: &AppState,
     req: RegisterRequest,
     client: &ClientInfo,
 ) -> ApiResult<User> {
     let db = &state.db.conn;
-    let mode = settings::get_setting(db, REGISTRATION_MODE).await?;
-    if mode
-        .as_ref()
-        .and_then(|v| v.as_str())
-        .is_some_and(|m| m != "open")
+    let mode = registration_mode(db).await?;
+    let invite = match mode.as_str() {
+        "open" => None,
+        "invite_only" => {
+            let code = req
+                .invite_code
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_default();
+            if code.is_empty() {
+                return Err(ApiError::field(
+                    "invite_code",
+                    "is required: registration here is by invitation",
+                ));
+            }
+            let invite = invite_store::get_invite_by_hash(db, &state.auth.keys.hash(code))
+                .await?
+                .filter(|i| i.used_at.is_none() && i.expires_at > Utc::now())
+                .filter(|i| {
+                    i.email
+                        .as_deref()
+                        .is_none_or(|e| e == req.email.trim().to_lowercase())
+                })
+                .ok_or_else(|| ApiError::field("invite_code", "is invalid, used or expired"))?;
+            Some(invite)
+        }
+        _ => {
+            return Err(ApiError::Forbidden(
+                "registration is closed on this server".to_owned(),
+            ));
+        }
+    };
+    let account = validate_new_account(db, &req.username, &req.email, &req.password).await?;
+    let user = new_user(account, "user").await?;
+    let txn = db.begin().await?;
+    let user = store::insert_user(&txn, user).await?;
+    if let Some(invite) = &invite
+        && !invite_store::use_invite(&txn, invite.id, user.id, Utc::now()).await?
     {
-        return Err(ApiError::Forbidden(
-            "registration is closed on this server".to_owned(),
+        return Err(ApiError::field(
+            "invite_code",
+            "is invalid, used or expired",
         ));
     }
-    let account = validate_new_account(db, &req.username, &req.email, &req.password).await?;
-    let user = store::insert_user(db, new_user(account, "user").await?).await?;
-    super::recovery::send_verification(state, &user).await?;
     audit::record(
-        db,
+        &txn,
         AuditEvent::new("user.registered", Some(user.id), client.ip.clone())
-            .target("user", user.id),
+            .target("user", user.id)
+            .details(json!({ "invite": invite.as_ref().map(|i| i.id) })),
     )
     .await?;
+    txn.commit().await?;
+    super::recovery::send_verification(state, &user).await?;
     Ok(user)
 }
 

@@ -10,8 +10,8 @@ use super::service::{self, LoginOutcome};
 use super::tokens::SESSION_TTL_DAYS;
 use super::types::{
     ChangePasswordRequest, CookieLoginResponse, LoginRequest, RefreshRequest, RegisterRequest,
-    SessionResponse, SetupRequest, TokenResponse, TwoFactorChallengeResponse, UpdateProfileRequest,
-    UserResponse,
+    RegistrationInfo, SessionResponse, SetupRequest, TokenResponse, TwoFactorChallengeResponse,
+    UpdateProfileRequest, UserResponse,
 };
 use super::{account, registration};
 use crate::error::{ApiResult, ErrorBody};
@@ -32,6 +32,17 @@ pub async fn post_register(
 ) -> ApiResult<(StatusCode, AppJson<UserResponse>)> {
     let user = registration::register(&state, req, &client).await?;
     Ok((StatusCode::CREATED, AppJson(UserResponse::from(&user))))
+}
+
+/// How accounts are made here: `open`, `invite_only` or `closed`.
+#[utoipa::path(get, path = "/registration", tag = "auth",
+    responses((status = 200, description = "Registration mode", body = RegistrationInfo)))]
+pub async fn get_registration(
+    State(state): State<AppState>,
+) -> ApiResult<AppJson<RegistrationInfo>> {
+    Ok(AppJson(RegistrationInfo {
+        mode: registration::registration_mode(&state.db.conn).await?,
+    }))
 }
 
 /// Create the first admin with the one-time setup token printed in the log at start.

@@ -17,6 +17,15 @@ pub struct RegisterRequest {
     pub email: String,
     /// At least 8 characters, not a common password.
     pub password: String,
+    /// Invitation code; required when registration is invite-only.
+    pub invite_code: Option<String>,
+}
+
+/// `GET /api/auth/registration`: how new accounts are made here.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegistrationInfo {
+    /// `open`, `invite_only` or `closed`.
+    pub mode: String,
 }
 
 /// `POST /api/auth/setup`: create the first admin with the one-time setup token from the log.

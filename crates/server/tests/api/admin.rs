@@ -157,3 +157,53 @@ on_both_databases! {
         assert_eq!(page["total"], 0);
     }
 }
+
+on_both_databases! {
+    async fn invite_only_registration_needs_a_valid_unused_invitation(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let admin = app.admin().await;
+        let (_, info) = json_of(app.get("/api/auth/registration").await).await;
+        assert_eq!(info["mode"], "open");
+        let (status, _) = json_of(app.send_as(&admin.access_token, Method::PUT, "/api/admin/settings/registration",
+            Some(json!({"registration_mode": "members_only"}))).await).await;
+        assert_eq!(status, 422);
+        let (status, settings) = json_of(app.send_as(&admin.access_token, Method::PUT, "/api/admin/settings/registration",
+            Some(json!({"registration_mode": "invite_only"}))).await).await;
+        assert_eq!(status, 200);
+        assert_eq!(settings["registration_mode"], "invite_only");
+        let (_, info) = json_of(app.get("/api/auth/registration").await).await;
+        assert_eq!(info["mode"], "invite_only");
+
+        let register = |code: Option<&str>, email: &str| {
+            app.client.post(app.url("/api/auth/register"))
+                .json(&json!({"username": "invitee", "email": email, "password": PASSWORD, "invite_code": code}))
+                .send()
+        };
+        let (status, body) = json_of(register(None, "inv@example.com").await.unwrap()).await;
+        assert_eq!(status, 422);
+        assert!(body["error"]["details"]["fields"]["invite_code"].as_str().unwrap().contains("required"));
+        let (status, invite) = json_of(app.send_as(&admin.access_token, Method::POST, "/api/admin/invites",
+            Some(json!({"email": "Inv@Example.com"}))).await).await;
+        assert_eq!(status, 201);
+        let code = invite["code"].as_str().unwrap().to_owned();
+        let (status, _) = json_of(register(Some(&code), "other@example.com").await.unwrap()).await;
+        assert_eq!(status, 422, "bound to another address");
+        let (status, _) = json_of(register(Some("made-up"), "inv@example.com").await.unwrap()).await;
+        assert_eq!(status, 422);
+        let (status, user) = json_of(register(Some(&code), "inv@example.com").await.unwrap()).await;
+        assert_eq!(status, 201);
+        let res = app.client.post(app.url("/api/auth/register"))
+            .json(&json!({"username": "second", "email": "inv@example.com", "password": PASSWORD, "invite_code": code}))
+            .send().await.unwrap();
+        assert_eq!(res.status(), 422, "single use");
+        let (_, list) = json_of(app.get_as(&admin.access_token, "/api/admin/invites").await).await;
+        assert_eq!(list[0]["used_by"], user["id"]);
+        assert!(list[0]["code"].is_null(), "codes are shown once");
+        let id = list[0]["id"].as_str().unwrap();
+        let res = app.send_as(&admin.access_token, Method::DELETE, &format!("/api/admin/invites/{id}"), None).await;
+        assert_eq!(res.status(), 404, "a used invitation stays on record");
+        let member = app.login("invitee", PASSWORD).await;
+        let res = app.send_as(&member.access_token, Method::POST, "/api/admin/invites", Some(json!({}))).await;
+        assert_eq!(res.status(), 403);
+    }
+}

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_settings;
 mod m20261122_000001_accounts;
 mod m20261122_000002_account_security;
+mod m20261122_000003_invites;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_settings::Migration),
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_account_security::Migration),
+            Box::new(m20261122_000003_invites::Migration),
         ]
     }
 }
