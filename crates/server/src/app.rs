@@ -44,8 +44,11 @@ struct ApiDoc;
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .nest("/system", system::api_router())
-        .nest("/auth", auth::router())
-        .nest("/admin", admin::router());
+        .nest("/auth", auth::router().merge(crate::oauth::auth_router()))
+        .nest(
+            "/admin",
+            admin::router().merge(crate::oauth::admin_router()),
+        );
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::root_router())
         .nest("/api", api)
@@ -82,7 +85,7 @@ pub struct Application {
 
 impl Application {
     /// Prepares everything the server needs; any problem is reported before the port opens.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         ensure_data_dir(&config)?;
         let (secrets, outcome) = secrets::resolve(&config)?;
         match &outcome {
@@ -112,6 +115,23 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("LLM_MANAGER_ADDR={}: cannot listen", config.addr))?;
+        if config.public_url.is_none() {
+            // Links need a reachable address: the bound port (useful with port 0), and
+            // `localhost` for a wildcard bind. Behind a proxy, set PUBLIC_URL.
+            let bound = listener.local_addr()?;
+            let host = if bound.ip().is_unspecified() {
+                "localhost".to_owned()
+            } else {
+                bound.ip().to_string()
+            };
+            let url = match bound.ip() {
+                std::net::IpAddr::V6(_) if !bound.ip().is_unspecified() => {
+                    format!("http://[{host}]:{}", bound.port())
+                }
+                _ => format!("http://{host}:{}", bound.port()),
+            };
+            config.public_url = url::Url::parse(&url).ok();
+        }
         let metrics = Metrics::new(crate::VERSION, db.backend.as_str())?;
         let auth = auth::AuthState::new(&secrets);
         let vault = crate::crypto::Vault::new(&secrets)?;

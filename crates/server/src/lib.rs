@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod mail;
+pub mod oauth;
 pub mod state;
 pub mod system;
 pub mod telemetry;

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 
@@ -89,6 +89,22 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// `Option<AuthUser>`: `None` when the request carries no valid credentials.
+impl OptionalFromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(user) => Ok(Some(user)),
+            Err(ApiError::Unauthorized(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = ApiError;
 
@@ -96,7 +112,8 @@ impl FromRequestParts<AppState> for AdminUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let AuthUser(ctx) = AuthUser::from_request_parts(parts, state).await?;
+        let AuthUser(ctx) =
+            <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         if !ctx.is_admin() {
             return Err(ApiError::Forbidden("administrators only".to_owned()));
         }

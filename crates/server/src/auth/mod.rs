@@ -9,7 +9,7 @@ pub mod invite_store;
 pub mod password;
 pub mod recovery;
 pub mod registration;
-mod routes;
+pub(crate) mod routes;
 mod security_routes;
 pub mod security_store;
 pub mod service;

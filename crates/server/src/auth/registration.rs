@@ -131,6 +131,34 @@ async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
     })
 }
 
+/// A new account for an identity from an external provider: no password, the provider's
+/// verified email.
+pub async fn external_user(username: &str, email: &str) -> anyhow::Result<User> {
+    let now = Utc::now();
+    Ok(User {
+        id: Uuid::now_v7(),
+        username: username.to_owned(),
+        username_lower: username.to_lowercase(),
+        email: email.to_owned(),
+        email_lower: email.to_lowercase(),
+        email_verified_at: Some(now),
+        password_hash: None,
+        role: "user".to_owned(),
+        is_active: true,
+        display_name: None,
+        bio: None,
+        language: None,
+        timezone: None,
+        created_at: now,
+        updated_at: now,
+        last_login_at: None,
+        avatar_file: None,
+        totp_secret_enc: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
+    })
+}
+
 /// The registration mode (`open` unless an admin changed it).
 pub async fn registration_mode(db: &impl ConnectionTrait) -> ApiResult<String> {
     let mode = settings::get_setting(db, REGISTRATION_MODE).await?;

@@ -88,7 +88,7 @@ pub async fn post_login(
 }
 
 /// Turns a login outcome into its response (tokens, challenge, or cookies).
-pub(super) fn login_response(
+pub(crate) fn login_response(
     state: &AppState,
     headers: &HeaderMap,
     outcome: LoginOutcome,
@@ -225,7 +225,7 @@ pub async fn delete_session(
 
 /// Cookies are `Secure` when the server is reached over HTTPS (PUBLIC_URL, or a proxy's
 /// `X-Forwarded-Proto`).
-fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
     state
         .config
         .public_url
@@ -236,7 +236,7 @@ fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
-fn append_cookie(
+pub(crate) fn append_cookie(
     res: &mut Response,
     name: &str,
     value: &str,

@@ -180,7 +180,7 @@ pub async fn login_second_step(
 }
 
 /// Opens a session for a user whose credentials were checked.
-async fn open_session(
+pub async fn open_session(
     state: &AppState,
     user: User,
     use_cookie: bool,

@@ -161,6 +161,28 @@ impl TokenKeys {
     }
 }
 
+impl TokenKeys {
+    /// Signs any claims (HS256). The claims must carry their own `typ` and `exp`.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Verifies claims signed by `sign` (HS256 only, unexpired).
+    pub fn verify<T: serde::de::DeserializeOwned>(&self, token: &str) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
+    }
+}
+
 /// A new opaque token: 32 random bytes, URL-safe base64 (256 bits).
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];

@@ -1,6 +1,7 @@
 //! API tests: the real application over HTTP on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod fake_oidc;
 mod helpers;
 mod smtp_sink;
 
@@ -9,6 +10,7 @@ mod accounts;
 mod admin;
 mod errors;
 mod lifecycle;
+mod oidc;
 mod storage;
 mod system;
 mod web;

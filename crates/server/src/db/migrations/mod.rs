@@ -8,6 +8,7 @@ mod m20261121_000001_settings;
 mod m20261122_000001_accounts;
 mod m20261122_000002_account_security;
 mod m20261122_000003_invites;
+mod m20261122_000004_oauth;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_account_security::Migration),
             Box::new(m20261122_000003_invites::Migration),
+            Box::new(m20261122_000004_oauth::Migration),
         ]
     }
 }

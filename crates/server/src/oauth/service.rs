@@ -1,0 +1,579 @@
+//! Sign-in with OAuth2 / OpenID Connect: admins configure providers (generic OIDC by discovery,
+//! Google and GitHub presets); users sign in or link an identity through the authorization-code
+//! flow with state, nonce and PKCE kept in a signed, short-lived cookie.
+//!
+//! An unknown identity creates an account only where registration is open, and never takes
+//! over an existing account with the same email: that user links it after signing in.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::client::{self, ExternalUser};
+use super::store::{self, Identity, Provider};
+use super::types::{CreateProviderRequest, IdentityResponse, ProviderResponse};
+use crate::audit::{self, AuditEvent};
+use crate::auth::service::{AuthContext, ClientInfo, LoginOutcome};
+use crate::auth::store::{self as users, User};
+use crate::auth::{registration, tokens};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The flow's state, in a signed cookie between start and callback.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FlowState {
+    /// Provider slug.
+    pub slug: String,
+    /// `state` sent to the provider.
+    pub state: String,
+    /// `nonce` sent to the provider (OIDC).
+    pub nonce: String,
+    /// PKCE verifier.
+    pub verifier: String,
+    /// Where to go afterwards.
+    pub next: String,
+    /// Link to this account instead of signing in.
+    pub link_user: Option<Uuid>,
+    /// Expiry (Unix seconds).
+    pub exp: i64,
+    /// Always `oauth`.
+    pub typ: String,
+}
+
+/// The redirect URI for a provider.
+pub fn redirect_uri(state: &AppState, slug: &str) -> String {
+    format!("{}/api/auth/oauth/{slug}/callback", state.config.base_url())
+}
+
+fn view(state: &AppState, p: &Provider) -> ProviderResponse {
+    ProviderResponse {
+        id: p.id,
+        slug: p.slug.clone(),
+        kind: p.kind.clone(),
+        display_name: p.display_name.clone(),
+        issuer: p.issuer.clone(),
+        client_id: p.client_id.clone(),
+        scopes: p.scopes.clone(),
+        enabled: p.enabled,
+        redirect_uri: redirect_uri(state, &p.slug),
+    }
+}
+
+fn http() -> ApiResult<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Adds a provider; OIDC and Google endpoints come from discovery.
+pub async fn create_provider(
+    state: &AppState,
+    admin: &AuthContext,
+    req: CreateProviderRequest,
+    client_info: &ClientInfo,
+) -> ApiResult<ProviderResponse> {
+    let slug = req.slug.trim().to_owned();
+    if !(2..=32).contains(&slug.len())
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::field("slug", "must be 2 to 32 of a-z, 0-9 and -"));
+    }
+    if req.client_id.trim().is_empty() {
+        return Err(ApiError::field("client_id", "is required"));
+    }
+    if req.client_secret.is_empty() {
+        return Err(ApiError::field("client_secret", "is required"));
+    }
+    let (
+        issuer,
+        authorization_url,
+        token_url,
+        userinfo_url,
+        jwks_url,
+        default_scopes,
+        default_name,
+    ) = match req.kind.as_str() {
+        "github" => (
+            None,
+            "https://github.com/login/oauth/authorize".to_owned(),
+            "https://github.com/login/oauth/access_token".to_owned(),
+            Some("https://api.github.com/user".to_owned()),
+            None,
+            "read:user user:email",
+            "GitHub",
+        ),
+        "oidc" | "google" => {
+            let issuer = match (req.kind.as_str(), &req.issuer) {
+                ("google", _) => "https://accounts.google.com".to_owned(),
+                (_, Some(i)) if !i.trim().is_empty() => i.trim().trim_end_matches('/').to_owned(),
+                _ => {
+                    return Err(ApiError::field(
+                        "issuer",
+                        "is required for an OIDC provider",
+                    ));
+                }
+            };
+            let doc = client::discover(&http()?, &issuer)
+                .await
+                .map_err(|e| ApiError::field("issuer", format!("discovery failed: {e:#}")))?;
+            let name = if req.kind == "google" {
+                "Google"
+            } else {
+                "Single sign-on"
+            };
+            (
+                Some(issuer),
+                doc.authorization_endpoint,
+                doc.token_endpoint,
+                doc.userinfo_endpoint,
+                Some(doc.jwks_uri),
+                "openid email profile",
+                name,
+            )
+        }
+        _ => return Err(ApiError::field("kind", "must be oidc, google or github")),
+    };
+    let id = Uuid::now_v7();
+    let provider = Provider {
+        id,
+        slug: slug.clone(),
+        kind: req.kind.clone(),
+        display_name: req
+            .display_name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| default_name.to_owned()),
+        issuer,
+        authorization_url,
+        token_url,
+        userinfo_url,
+        jwks_url,
+        client_id: req.client_id.trim().to_owned(),
+        client_secret_enc: state
+            .vault
+            .encrypt(req.client_secret.as_bytes(), &format!("oauth:{id}"))?,
+        scopes: req.scopes.unwrap_or_else(|| default_scopes.to_owned()),
+        enabled: req.enabled.unwrap_or(true),
+        created_at: Utc::now(),
+    };
+    let provider = match store::insert_provider(&state.db.conn, provider).await {
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            return Err(ApiError::field(
+                "slug",
+                "is already used by another provider",
+            ));
+        }
+        other => other?,
+    };
+    audit::record(
+        &state.db.conn,
+        AuditEvent::new(
+            "admin.oauth_provider_created",
+            Some(admin.user.id),
+            client_info.ip.clone(),
+        )
+        .target("oauth_provider", provider.id)
+        .details(serde_json::json!({ "slug": provider.slug, "kind": provider.kind })),
+    )
+    .await?;
+    Ok(view(state, &provider))
+}
+
+/// Every provider (admins).
+pub async fn list_providers(state: &AppState) -> ApiResult<Vec<ProviderResponse>> {
+    Ok(store::list_providers(&state.db.conn)
+        .await?
+        .iter()
+        .map(|p| view(state, p))
+        .collect())
+}
+
+/// Enabled providers (login page).
+pub async fn public_providers(state: &AppState) -> ApiResult<Vec<Provider>> {
+    Ok(store::list_providers(&state.db.conn)
+        .await?
+        .into_iter()
+        .filter(|p| p.enabled)
+        .collect())
+}
+
+/// Removes a provider and the identities linked through it.
+pub async fn delete_provider(
+    state: &AppState,
+    admin: &AuthContext,
+    slug: &str,
+    client_info: &ClientInfo,
+) -> ApiResult<()> {
+    let provider = enabled_or_any(state, slug, false).await?;
+    store::delete_provider(&state.db.conn, provider.id).await?;
+    audit::record(
+        &state.db.conn,
+        AuditEvent::new(
+            "admin.oauth_provider_deleted",
+            Some(admin.user.id),
+            client_info.ip.clone(),
+        )
+        .target("oauth_provider", provider.id),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn enabled_or_any(
+    state: &AppState,
+    slug: &str,
+    must_be_enabled: bool,
+) -> ApiResult<Provider> {
+    store::get_provider_by_slug(&state.db.conn, slug)
+        .await?
+        .filter(|p| p.enabled || !must_be_enabled)
+        .ok_or_else(|| ApiError::NotFound("no such sign-in provider".to_owned()))
+}
+
+/// A local path to go to afterwards (never another site).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Builds the provider's authorization URL and the signed flow state.
+pub async fn start(
+    state: &AppState,
+    slug: &str,
+    next: Option<&str>,
+    link_user: Option<Uuid>,
+) -> ApiResult<(String, String)> {
+    let provider = enabled_or_any(state, slug, true).await?;
+    let flow = FlowState {
+        slug: provider.slug.clone(),
+        state: tokens::random_token(),
+        nonce: tokens::random_token(),
+        verifier: tokens::random_token(),
+        next: safe_next(next),
+        link_user,
+        exp: Utc::now().timestamp() + 600,
+        typ: "oauth".to_owned(),
+    };
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(flow.verifier.as_bytes()));
+    let mut url = url::Url::parse(&provider.authorization_url)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("provider authorization URL: {e}")))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &provider.client_id)
+        .append_pair("redirect_uri", &redirect_uri(state, &provider.slug))
+        .append_pair("scope", &provider.scopes)
+        .append_pair("state", &flow.state)
+        .append_pair("nonce", &flow.nonce)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    Ok((url.to_string(), state.auth.keys.sign(&flow)?))
+}
+
+/// What the callback did.
+pub enum CallbackOutcome {
+    /// Signed in (a new cookie session).
+    SignedIn(Box<LoginOutcome>, String),
+    /// Linked to the signed-in account.
+    Linked(String),
+}
+
+/// Finishes the flow: checks state, exchanges the code, verifies who the user is, then signs in
+/// (creating the account if allowed) or links the identity.
+pub async fn callback(
+    state: &AppState,
+    slug: &str,
+    flow_cookie: Option<&str>,
+    code: &str,
+    returned_state: &str,
+    client_info: &ClientInfo,
+) -> ApiResult<CallbackOutcome> {
+    let flow: FlowState = flow_cookie
+        .and_then(|c| state.auth.keys.verify(c))
+        .filter(|f: &FlowState| f.typ == "oauth" && f.slug == slug)
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "the sign-in attempt expired or was started elsewhere; try again".to_owned(),
+            )
+        })?;
+    if !tokens::constant_time_eq(&flow.state, returned_state) {
+        return Err(ApiError::BadRequest("state mismatch; try again".to_owned()));
+    }
+    let provider = enabled_or_any(state, slug, true).await?;
+    let secret = state.vault.decrypt(
+        &provider.client_secret_enc,
+        &format!("oauth:{}", provider.id),
+    )?;
+    let secret = String::from_utf8(secret).map_err(|e| ApiError::Internal(e.into()))?;
+    let http = http()?;
+    let upstream = |e: anyhow::Error| {
+        ApiError::Unauthorized(format!(
+            "sign-in with {} failed: {e:#}",
+            provider.display_name
+        ))
+    };
+    let tokens = client::exchange_code(
+        &http,
+        &provider.token_url,
+        &provider.client_id,
+        &secret,
+        code,
+        &redirect_uri(state, slug),
+        &flow.verifier,
+    )
+    .await
+    .map_err(upstream)?;
+    let who: ExternalUser = match (&tokens.id_token, &provider.jwks_url, &provider.issuer) {
+        (Some(id_token), Some(jwks), Some(issuer)) => client::verify_id_token(
+            &http,
+            jwks,
+            id_token,
+            issuer,
+            &provider.client_id,
+            &flow.nonce,
+        )
+        .await
+        .map_err(upstream)?,
+        _ if provider.kind == "github" => {
+            let access = tokens
+                .access_token
+                .as_deref()
+                .ok_or_else(|| upstream(anyhow::anyhow!("no access token")))?;
+            let url = provider
+                .userinfo_url
+                .as_deref()
+                .unwrap_or("https://api.github.com/user");
+            client::github_user(&http, url, access)
+                .await
+                .map_err(upstream)?
+        }
+        _ => {
+            return Err(upstream(anyhow::anyhow!(
+                "the provider returned no ID token"
+            )));
+        }
+    };
+    let db = &state.db.conn;
+    if let Some(user_id) = flow.link_user {
+        if let Some(existing) = store::get_identity(db, provider.id, &who.subject).await? {
+            if existing.user_id != user_id {
+                return Err(ApiError::Conflict(
+                    "this identity is linked to another account".to_owned(),
+                ));
+            }
+        } else {
+            link(state, user_id, &provider, &who, client_info).await?;
+        }
+        return Ok(CallbackOutcome::Linked(flow.next));
+    }
+    let user = match store::get_identity(db, provider.id, &who.subject).await? {
+        Some(identity) => users::get_user(db, identity.user_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthorized("the linked account no longer exists".to_owned())
+            })?,
+        None => create_account(state, &provider, &who, client_info).await?,
+    };
+    if !user.is_active {
+        return Err(ApiError::Unauthorized(
+            "this account is disabled".to_owned(),
+        ));
+    }
+    let outcome = crate::auth::service::open_session(state, user, true, client_info).await?;
+    Ok(CallbackOutcome::SignedIn(Box::new(outcome), flow.next))
+}
+
+async fn link(
+    state: &AppState,
+    user_id: Uuid,
+    provider: &Provider,
+    who: &ExternalUser,
+    client_info: &ClientInfo,
+) -> ApiResult<Identity> {
+    let identity = store::insert_identity(
+        &state.db.conn,
+        Identity {
+            id: Uuid::now_v7(),
+            user_id,
+            provider_id: provider.id,
+            subject: who.subject.clone(),
+            email: who.email.clone(),
+            created_at: Utc::now(),
+        },
+    )
+    .await?;
+    audit::record(
+        &state.db.conn,
+        AuditEvent::new(
+            "auth.identity_linked",
+            Some(user_id),
+            client_info.ip.clone(),
+        )
+        .target("identity", identity.id)
+        .details(serde_json::json!({ "provider": provider.slug })),
+    )
+    .await?;
+    Ok(identity)
+}
+
+fn username_from(who: &ExternalUser) -> String {
+    let base = who
+        .username
+        .clone()
+        .or_else(|| {
+            who.email
+                .as_ref()
+                .and_then(|e| e.split('@').next().map(str::to_owned))
+        })
+        .unwrap_or_else(|| "user".to_owned());
+    let mut name: String = base
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .take(26)
+        .collect();
+    while name.len() < 3 {
+        name.push('_');
+    }
+    name
+}
+
+async fn create_account(
+    state: &AppState,
+    provider: &Provider,
+    who: &ExternalUser,
+    client_info: &ClientInfo,
+) -> ApiResult<User> {
+    let db = &state.db.conn;
+    if registration::registration_mode(db).await? != "open" {
+        return Err(ApiError::Forbidden(
+            "no account is linked to this identity, and registration is not open here".to_owned(),
+        ));
+    }
+    let email = who
+        .email
+        .clone()
+        .filter(|_| who.email_verified)
+        .ok_or_else(|| {
+            ApiError::Forbidden(format!(
+                "{} did not share a verified email address",
+                provider.display_name
+            ))
+        })?;
+    let (_, taken) = users::find_taken(db, "", &email.to_lowercase()).await?;
+    if taken {
+        return Err(ApiError::Conflict(
+            "an account with this email already exists: sign in with its password and link this provider in your settings".to_owned(),
+        ));
+    }
+    let mut username = username_from(who);
+    if users::find_taken(db, &username.to_lowercase(), "").await?.0 {
+        username = format!("{username}-{}", &Uuid::now_v7().simple().to_string()[24..]);
+    }
+    let user = registration::external_user(&username, &email).await?;
+    let user = users::insert_user(db, user).await?;
+    link(state, user.id, provider, who, client_info).await?;
+    audit::record(
+        db,
+        AuditEvent::new("user.registered", Some(user.id), client_info.ip.clone())
+            .target("user", user.id)
+            .details(serde_json::json!({ "provider": provider.slug })),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// The caller's linked identities.
+pub async fn list_identities(
+    state: &AppState,
+    ctx: &AuthContext,
+) -> ApiResult<Vec<IdentityResponse>> {
+    let providers = store::list_providers(&state.db.conn).await?;
+    let identities = store::list_identities(&state.db.conn, ctx.user.id).await?;
+    Ok(identities
+        .iter()
+        .map(|i| IdentityResponse {
+            id: i.id,
+            provider: providers
+                .iter()
+                .find(|p| p.id == i.provider_id)
+                .map_or_else(String::new, |p| p.slug.clone()),
+            email: i.email.clone(),
+            created_at: i.created_at,
+        })
+        .collect())
+}
+
+/// Unlinks an identity, unless it is the account's only way to sign in.
+pub async fn unlink(
+    state: &AppState,
+    ctx: &AuthContext,
+    id: Uuid,
+    client_info: &ClientInfo,
+) -> ApiResult<()> {
+    let db = &state.db.conn;
+    let identities = store::list_identities(db, ctx.user.id).await?;
+    if !identities.iter().any(|i| i.id == id) {
+        return Err(ApiError::NotFound("no such linked identity".to_owned()));
+    }
+    if ctx.user.password_hash.is_none() && identities.len() == 1 {
+        return Err(ApiError::Conflict(
+            "this is your only way to sign in; set a password (reset it by mail) first".to_owned(),
+        ));
+    }
+    store::delete_identity(db, ctx.user.id, id).await?;
+    audit::record(
+        db,
+        AuditEvent::new(
+            "auth.identity_unlinked",
+            Some(ctx.user.id),
+            client_info.ip.clone(),
+        )
+        .target("identity", id),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/settings")), "/settings");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "settings",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_from_identities_are_valid() {
+        let who = ExternalUser {
+            email: Some("Jo Ann+x@example.com".into()),
+            ..ExternalUser::default()
+        };
+        assert_eq!(username_from(&who), "JoAnnx");
+        let who = ExternalUser {
+            username: Some("é".into()),
+            ..ExternalUser::default()
+        };
+        assert_eq!(username_from(&who), "___");
+    }
+}
