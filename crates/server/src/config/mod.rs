@@ -134,6 +134,8 @@ pub struct HttpConfig {
     pub shutdown_timeout: Duration,
     /// CORS policy.
     pub cors: CorsOrigins,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Which cross-origin callers may use the API.
@@ -350,6 +352,10 @@ impl Config {
                 Some(raw) => parse::cors_origins(&raw)?,
                 None => CorsOrigins::SameOrigin,
             },
+            trusted_proxies: match get("trusted_proxies") {
+                Some(raw) => parse::ip_nets(&raw)?,
+                None => Vec::new(),
+            },
         };
         Ok(Self {
             addr,
@@ -424,6 +430,19 @@ impl Config {
             (
                 "ENCRYPTION_KEY",
                 secret_state(&self.encryption_key, "generated in the data dir"),
+            ),
+            (
+                "TRUSTED_PROXIES",
+                if self.http.trusted_proxies.is_empty() {
+                    "<unset: X-Forwarded-For is ignored>".to_owned()
+                } else {
+                    self.http
+                        .trusted_proxies
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                },
             ),
             (
                 "SMTP_HOST",

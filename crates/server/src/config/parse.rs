@@ -26,6 +26,20 @@ pub(super) fn public_url(raw: &Raw) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+/// `10.0.0.1, 10.1.0.0/16, ::1` → networks (a bare IP is a /32 or /128).
+pub(super) fn ip_nets(raw: &Raw) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    raw.value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| raw.error(format!("`{p}` is not an IP address or CIDR range")))
+        })
+        .collect()
+}
+
 pub(super) fn smtp_tls(raw: &Raw) -> Result<super::SmtpTls, ConfigError> {
     match raw.value.trim().to_ascii_lowercase().as_str() {
         "starttls" => Ok(super::SmtpTls::StartTls),

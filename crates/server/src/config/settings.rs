@@ -98,6 +98,14 @@ pub const SETTINGS: &[Setting] = &[
         "Key for encrypting provider keys at rest; at least 32 bytes. Generated into `DATA_DIR/secrets.toml` when unset."
     ),
     setting!(
+        "trusted_proxies",
+        "TRUSTED_PROXIES",
+        None,
+        None,
+        false,
+        "Comma-separated IPs or CIDRs of reverse proxies whose `X-Forwarded-For` is believed (for client IPs in throttling, sessions and the audit log)."
+    ),
+    setting!(
         "smtp_host",
         "SMTP_HOST",
         None,

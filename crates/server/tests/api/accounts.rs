@@ -339,3 +339,27 @@ on_both_databases! {
         assert_eq!(app.db.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'").await, 1);
     }
 }
+
+on_both_databases! {
+    async fn client_ips_come_from_trusted_proxies_only(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.http.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        }).await;
+        app.register("pia").await;
+        let res = app.client.post(app.url("/api/auth/login"))
+            .header("x-forwarded-for", "198.51.100.7")
+            .json(&json!({"username": "pia", "password": PASSWORD})).send().await.unwrap();
+        let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+        let (_, sessions) = json_of(app.get_as(&token, "/api/auth/sessions").await).await;
+        assert_eq!(sessions[0]["ip"], "198.51.100.7");
+
+        let untrusting = TestApp::spawn(backend).await;
+        untrusting.register("quin").await;
+        let res = untrusting.client.post(untrusting.url("/api/auth/login"))
+            .header("x-forwarded-for", "198.51.100.7")
+            .json(&json!({"username": "quin", "password": PASSWORD})).send().await.unwrap();
+        let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+        let (_, sessions) = json_of(untrusting.get_as(&token, "/api/auth/sessions").await).await;
+        assert_eq!(sessions[0]["ip"], "127.0.0.1", "the header is ignored without TRUSTED_PROXIES");
+    }
+}
