@@ -105,16 +105,17 @@ async fn validate_new_account(
     })
 }
 
-async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
+/// A fresh user row; everything not given starts empty.
+fn user_row(username: &str, email: &str, password_hash: Option<String>, verified: bool, role: &str) -> User {
     let now = Utc::now();
-    Ok(User {
+    User {
         id: Uuid::now_v7(),
-        username_lower: account.username.to_lowercase(),
-        username: account.username,
-        email_lower: account.email.to_lowercase(),
-        email: account.email,
-        email_verified_at: None,
-        password_hash: Some(password::hash(account.password).await?),
+        username: username.to_owned(),
+        username_lower: username.to_lowercase(),
+        email: email.to_owned(),
+        email_lower: email.to_lowercase(),
+        email_verified_at: verified.then_some(now),
+        password_hash,
         role: role.to_owned(),
         is_active: true,
         display_name: None,
@@ -128,35 +129,18 @@ async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
         totp_secret_enc: None,
         totp_enabled_at: None,
         totp_last_step: None,
-    })
+    }
+}
+
+async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
+    let hash = password::hash(account.password).await?;
+    Ok(user_row(&account.username, &account.email, Some(hash), false, role))
 }
 
 /// A new account for an identity from an external provider: no password, the provider's
 /// verified email.
-pub async fn external_user(username: &str, email: &str) -> anyhow::Result<User> {
-    let now = Utc::now();
-    Ok(User {
-        id: Uuid::now_v7(),
-        username: username.to_owned(),
-        username_lower: username.to_lowercase(),
-        email: email.to_owned(),
-        email_lower: email.to_lowercase(),
-        email_verified_at: Some(now),
-        password_hash: None,
-        role: "user".to_owned(),
-        is_active: true,
-        display_name: None,
-        bio: None,
-        language: None,
-        timezone: None,
-        created_at: now,
-        updated_at: now,
-        last_login_at: None,
-        avatar_file: None,
-        totp_secret_enc: None,
-        totp_enabled_at: None,
-        totp_last_step: None,
-    })
+pub fn external_user(username: &str, email: &str) -> User {
+    user_row(username, email, None, true, "user")
 }
 
 /// The registration mode (`open` unless an admin changed it).

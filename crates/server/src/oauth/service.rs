@@ -481,7 +481,7 @@ async fn create_account(
     if users::find_taken(db, &username.to_lowercase(), "").await?.0 {
         username = format!("{username}-{}", &Uuid::now_v7().simple().to_string()[24..]);
     }
-    let user = registration::external_user(&username, &email).await?;
+    let user = registration::external_user(&username, &email);
     let user = users::insert_user(db, user).await?;
     link(state, user.id, provider, who, client_info).await?;
     audit::record(
