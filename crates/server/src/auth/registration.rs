@@ -106,7 +106,13 @@ async fn validate_new_account(
 }
 
 /// A fresh user row; everything not given starts empty.
-fn user_row(username: &str, email: &str, password_hash: Option<String>, verified: bool, role: &str) -> User {
+fn user_row(
+    username: &str,
+    email: &str,
+    password_hash: Option<String>,
+    verified: bool,
+    role: &str,
+) -> User {
     let now = Utc::now();
     User {
         id: Uuid::now_v7(),
@@ -134,7 +140,13 @@ fn user_row(username: &str, email: &str, password_hash: Option<String>, verified
 
 async fn new_user(account: NewAccount, role: &str) -> anyhow::Result<User> {
     let hash = password::hash(account.password).await?;
-    Ok(user_row(&account.username, &account.email, Some(hash), false, role))
+    Ok(user_row(
+        &account.username,
+        &account.email,
+        Some(hash),
+        false,
+        role,
+    ))
 }
 
 /// A new account for an identity from an external provider: no password, the provider's
