@@ -2,19 +2,74 @@
 // `/docs` is deliberately not a route: it is a separate page served by the server.
 
 import { Navigate, type RouteObject } from 'react-router';
+import { AuthProvider } from './auth/AuthProvider.tsx';
+import { RequireAdmin, RequireAuth } from './auth/guards.tsx';
 import { Layout } from './components/Layout.tsx';
+import { AdminLayout } from './pages/admin/AdminLayout.tsx';
+import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
+import { AuditLogPage } from './pages/admin/AuditLogPage.tsx';
+import { ForgotPasswordPage } from './pages/auth/ForgotPasswordPage.tsx';
+import { LoginPage } from './pages/auth/LoginPage.tsx';
+import { RegisterPage } from './pages/auth/RegisterPage.tsx';
+import { ResetPasswordPage } from './pages/auth/ResetPasswordPage.tsx';
+import { SetupPage } from './pages/auth/SetupPage.tsx';
+import { VerifyEmailPage } from './pages/auth/VerifyEmailPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { RouteErrorPage } from './pages/RouteErrorPage.tsx';
+import { ProfileSettings } from './pages/settings/ProfileSettings.tsx';
+import { SecuritySettings } from './pages/settings/SecuritySettings.tsx';
+import { SessionsSettings } from './pages/settings/SessionsSettings.tsx';
+import { SettingsLayout } from './pages/settings/SettingsLayout.tsx';
 import { StatusPage } from './pages/StatusPage.tsx';
 
 export const routes: RouteObject[] = [
   {
     path: '/',
-    element: <Layout />,
+    element: (
+      <AuthProvider>
+        <Layout />
+      </AuthProvider>
+    ),
     errorElement: <RouteErrorPage />,
     children: [
+      // Chat will live at `/`; until then everybody starts at the system status.
       { index: true, element: <Navigate to="/status" replace /> },
       { path: 'status', element: <StatusPage /> },
+      { path: 'login', element: <LoginPage /> },
+      { path: 'register', element: <RegisterPage /> },
+      { path: 'forgot-password', element: <ForgotPasswordPage /> },
+      { path: 'reset-password', element: <ResetPasswordPage /> },
+      { path: 'verify-email', element: <VerifyEmailPage /> },
+      { path: 'setup', element: <SetupPage /> },
+      {
+        element: <RequireAuth />,
+        children: [
+          {
+            path: 'settings',
+            element: <SettingsLayout />,
+            children: [
+              { index: true, element: <Navigate to="profile" replace /> },
+              { path: 'profile', element: <ProfileSettings /> },
+              { path: 'security', element: <SecuritySettings /> },
+              { path: 'sessions', element: <SessionsSettings /> },
+            ],
+          },
+          {
+            path: 'admin',
+            element: <RequireAdmin />,
+            children: [
+              {
+                element: <AdminLayout />,
+                children: [
+                  { index: true, element: <Navigate to="users" replace /> },
+                  { path: 'users', element: <AdminUsersPage /> },
+                  { path: 'audit-log', element: <AuditLogPage /> },
+                ],
+              },
+            ],
+          },
+        ],
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

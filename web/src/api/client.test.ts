@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, apiGet, apiSend } from './client.ts';
+import { ApiError, apiGet, apiSend, apiUpload, onUnauthorized, readCookie } from './client.ts';
 import { getReadiness, getSystemInfo } from './system.ts';
-import { NOT_READY, SYSTEM_INFO, jsonResponse, mockFetch } from '../test/helpers.tsx';
+import { CSRF, NOT_READY, SYSTEM_INFO, errorResponse, jsonResponse, mockFetch, setSessionCookie } from '../test/helpers.tsx';
 
 async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   try {
@@ -146,5 +146,97 @@ describe('getReadiness', () => {
     mockFetch({ '/ready': () => jsonResponse(NOT_READY, 500) });
     const error = await rejection(getReadiness());
     expect(error.status).toBe(500);
+  });
+});
+
+describe('CSRF token', () => {
+  const headersOf = (fetchMock: ReturnType<typeof mockFetch>, index = 0) =>
+    fetchMock.mock.calls[index]![1]!.headers as Record<string, string>;
+
+  it('sends X-CSRF-Token from the llmm_csrf cookie on every method but GET', async () => {
+    setSessionCookie();
+    const fetchMock = mockFetch({ '/api/things': () => new Response(null, { status: 204 }) });
+
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+      await apiSend(method, '/api/things', method === 'DELETE' ? undefined : { x: 1 });
+    }
+    await apiGet('/api/things').catch(() => {});
+
+    for (let index = 0; index < 4; index += 1) {
+      expect(headersOf(fetchMock, index)['X-CSRF-Token']).toBe(CSRF);
+    }
+    expect(headersOf(fetchMock, 4)['X-CSRF-Token']).toBeUndefined();
+  });
+
+  it('reads the cookie at each request, among other cookies and URL-encoded', async () => {
+    document.cookie = 'other=1; path=/';
+    setSessionCookie('first');
+    const fetchMock = mockFetch({ '/api/things': () => new Response(null, { status: 204 }) });
+
+    await apiSend('POST', '/api/things');
+    setSessionCookie('a%2Fb%3D');
+    await apiSend('POST', '/api/things');
+
+    expect(headersOf(fetchMock, 0)['X-CSRF-Token']).toBe('first');
+    expect(headersOf(fetchMock, 1)['X-CSRF-Token']).toBe('a/b=');
+    expect(readCookie('other')).toBe('1');
+    expect(readCookie('missing')).toBeNull();
+  });
+
+  it('sends no header without the cookie', async () => {
+    const fetchMock = mockFetch({ '/api/things': () => new Response(null, { status: 204 }) });
+    await apiSend('POST', '/api/things', {});
+    expect(headersOf(fetchMock)).not.toHaveProperty('X-CSRF-Token');
+  });
+
+  it('uploads multipart with the CSRF header and without setting Content-Type', async () => {
+    setSessionCookie();
+    const fetchMock = mockFetch({ '/api/auth/avatar': () => jsonResponse({ ok: true }) });
+    const form = new FormData();
+    form.append('file', new File(['png'], 'a.png', { type: 'image/png' }));
+
+    await apiUpload('/api/auth/avatar', form);
+
+    const init = fetchMock.mock.calls[0]![1]!;
+    expect(init.method).toBe('POST');
+    expect(init.body).toBe(form);
+    expect(headersOf(fetchMock)['X-CSRF-Token']).toBe(CSRF);
+    expect(headersOf(fetchMock)).not.toHaveProperty('Content-Type');
+  });
+});
+
+describe('retry and session errors', () => {
+  it('reads the wait of a 429 from Retry-After, else from details.retry_after_secs', async () => {
+    mockFetch({
+      '/api/a': () => errorResponse(429, 'rate_limited', 'slow down', { retry_after_secs: 9 }, { 'Retry-After': '42' }),
+      '/api/b': () => errorResponse(429, 'rate_limited', 'slow down', { retry_after_secs: 9 }),
+      '/api/c': () => errorResponse(429, 'rate_limited', 'slow down'),
+    });
+
+    expect((await rejection(apiGet('/api/a'))).retryAfterSecs).toBe(42);
+    expect((await rejection(apiGet('/api/b'))).retryAfterSecs).toBe(9);
+    expect((await rejection(apiGet('/api/c'))).retryAfterSecs).toBeNull();
+  });
+
+  it('exposes validation fields', async () => {
+    mockFetch({ '/api/a': () => errorResponse(422, 'validation_failed', 'bad', { fields: { email: 'is taken', n: 3 } }) });
+    expect((await rejection(apiGet('/api/a'))).fields).toEqual({ email: 'is taken' });
+  });
+
+  it('tells the unauthorized listeners about a 401, unless the call expects one', async () => {
+    mockFetch({ '/api/a': () => errorResponse(401, 'unauthorized', 'your session has ended') });
+    const listener = vi.fn();
+    const stop = onUnauthorized(listener);
+
+    await rejection(apiGet('/api/a'));
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(listener.mock.calls[0]![0]).toMatchObject({ status: 401, message: 'your session has ended' });
+
+    await rejection(apiGet('/api/a', { expectUnauthorized: true }));
+    expect(listener).toHaveBeenCalledTimes(1);
+
+    stop();
+    await rejection(apiGet('/api/a'));
+    expect(listener).toHaveBeenCalledTimes(1);
   });
 });

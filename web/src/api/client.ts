@@ -3,6 +3,10 @@
 // `{"error":{"code","message","details"}}` when there is one, `http_<status>` for an error
 // without it, `network_error` when no response arrived and `invalid_response` for a success
 // whose body is not the JSON we asked for. An aborted request rejects with the AbortError as is.
+//
+// Cookie sessions: every request other than GET/HEAD carries the session's CSRF token, read from
+// the `llmm_csrf` cookie, in `X-CSRF-Token`. A 401 is reported to the `onUnauthorized`
+// listeners (the auth state drops to logged out) unless the call expects one (a wrong password).
 
 /** Error of an API call, with what the server said about it. */
 export class ApiError extends Error {
@@ -14,15 +18,50 @@ export class ApiError extends Error {
   readonly details: unknown;
   /** The `X-Request-Id` response header, to quote in a bug report. */
   readonly requestId: string | null;
+  /**
+   * Seconds to wait before retrying (429): the `Retry-After` header, else
+   * `details.retry_after_secs`, else null.
+   */
+  readonly retryAfterSecs: number | null;
 
-  constructor(init: { status: number; code: string; message: string; details?: unknown; requestId?: string | null }) {
+  constructor(init: {
+    status: number;
+    code: string;
+    message: string;
+    details?: unknown;
+    requestId?: string | null;
+    retryAfterSecs?: number | null;
+  }) {
     super(init.message);
     this.name = 'ApiError';
     this.status = init.status;
     this.code = init.code;
     this.details = init.details ?? null;
     this.requestId = init.requestId ?? null;
+    this.retryAfterSecs = init.retryAfterSecs ?? retryAfterFromDetails(this.details);
   }
+
+  /** `details.fields` of a validation error (field name → problem), or an empty object. */
+  get fields(): Record<string, string> {
+    const fields = (this.details as { fields?: unknown } | null)?.fields;
+    if (typeof fields !== 'object' || fields === null) return {};
+    return Object.fromEntries(
+      Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
+  }
+}
+
+function retryAfterFromDetails(details: unknown): number | null {
+  const value = (details as { retry_after_secs?: unknown } | null)?.retry_after_secs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : null;
+}
+
+/** Seconds from a `Retry-After` header: delay-seconds or an HTTP date. */
+function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null || value.trim() === '') return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
 /** Methods that send a body. */
@@ -33,9 +72,62 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Non-2xx statuses whose JSON body is a normal answer (e.g. 503 from `/ready`). */
   acceptStatuses?: readonly number[];
+  /**
+   * A 401 is an answer of this call (wrong password, expired 2FA challenge), not a sign that the
+   * session ended: the `onUnauthorized` listeners are not told.
+   */
+  expectUnauthorized?: boolean;
 }
 
 const REQUEST_ID_HEADER = 'X-Request-Id';
+/** JS-readable cookie in which the server puts the session's CSRF token. */
+export const CSRF_COOKIE = 'llmm_csrf';
+/** Header the server expects the CSRF token in on state-changing requests. */
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+/** Value of cookie `name` in `document.cookie`, or null. */
+export function readCookie(name: string): string | null {
+  if (typeof document === 'undefined') return null;
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return null;
+}
+
+/** Whether the browser holds a session's CSRF cookie (set and cleared with the session cookie). */
+export function hasSessionHint(): boolean {
+  return Boolean(readCookie(CSRF_COOKIE));
+}
+
+/** Forgets the CSRF cookie of a session the server no longer knows. */
+export function clearSessionHint(): void {
+  if (typeof document !== 'undefined') document.cookie = `${CSRF_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict`;
+}
+
+type UnauthorizedListener = (error: ApiError) => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/** Calls `listener` on every unexpected 401; returns the function that unsubscribes it. */
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => {
+    unauthorizedListeners.delete(listener);
+  };
+}
+
+function reportUnauthorized(error: ApiError, options: RequestOptions): ApiError {
+  if (error.status === 401 && !options.expectUnauthorized) {
+    for (const listener of [...unauthorizedListeners]) listener(error);
+  }
+  return error;
+}
 
 interface ErrorEnvelope {
   error: { code: string; message: string; details?: unknown };
@@ -80,13 +172,21 @@ function httpError(response: Response, requestId: string | null): ApiError {
     code: `http_${response.status}`,
     message: `HTTP ${response.status} ${response.statusText}`.trim(),
     requestId,
+    retryAfterSecs: parseRetryAfter(response.headers.get('Retry-After')),
   });
 }
 
 async function request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin', signal: options.signal };
-  if (body !== undefined) {
+  if (method !== 'GET' && method !== 'HEAD') {
+    const csrf = readCookie(CSRF_COOKIE);
+    if (csrf) headers[CSRF_HEADER] = csrf;
+  }
+  if (body instanceof FormData) {
+    // The browser sets multipart/form-data with its boundary itself.
+    init.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -122,10 +222,14 @@ async function request<T>(method: string, path: string, body: unknown, options: 
     if (options.acceptStatuses?.includes(response.status)) return parsed.value as T;
     if (isErrorEnvelope(parsed.value)) {
       const { code, message, details } = parsed.value.error;
-      throw new ApiError({ status: response.status, code, message, details, requestId });
+      const retryAfterSecs = parseRetryAfter(response.headers.get('Retry-After'));
+      throw reportUnauthorized(
+        new ApiError({ status: response.status, code, message, details, requestId, retryAfterSecs }),
+        options,
+      );
     }
   }
-  throw httpError(response, requestId);
+  throw reportUnauthorized(httpError(response, requestId), options);
 }
 
 function errorText(error: unknown): string {
@@ -140,4 +244,9 @@ export function apiGet<T>(path: string, options: RequestOptions = {}): Promise<T
 /** Send `body` as JSON with `method` to `path` and return the JSON answer (undefined for 204). */
 export function apiSend<T>(method: SendMethod, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   return request<T>(method, path, body, options);
+}
+
+/** POST `form` as multipart/form-data (files) and return the JSON answer. */
+export function apiUpload<T>(path: string, form: FormData, options: RequestOptions = {}): Promise<T> {
+  return request<T>('POST', path, form, options);
 }

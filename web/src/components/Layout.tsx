@@ -1,14 +1,17 @@
-// App frame around every client route: skip link, header (brand, navigation, language and theme
-// controls) and the main area where the route renders.
+// App frame around every client route: skip link, header (brand, navigation, account, language
+// and theme controls) and the main area where the route renders.
 
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Outlet } from 'react-router';
+import { useAuth } from '../auth/context.ts';
 import { LanguageSwitcher } from './LanguageSwitcher.tsx';
 import { ThemeToggle } from './ThemeToggle.tsx';
+import { UserMenu } from './UserMenu.tsx';
 import { LogoIcon } from './icons.tsx';
 
 export function Layout() {
   const { t } = useTranslation();
+  const { user } = useAuth();
 
   return (
     <div className="app">
@@ -25,6 +28,11 @@ export function Layout() {
             <NavLink to="/status" className="nav-link" data-testid="nav-status">
               {t('nav.status')}
             </NavLink>
+            {user?.role === 'admin' ? (
+              <NavLink to="/admin" className="nav-link" data-testid="nav-admin">
+                {t('nav.admin')}
+              </NavLink>
+            ) : null}
             {/* A full page load: the API docs are a separate page served by the server. */}
             <a href="/docs" className="nav-link" data-testid="nav-docs">
               {t('nav.docs')}
@@ -34,6 +42,7 @@ export function Layout() {
             <LanguageSwitcher />
             <ThemeToggle />
           </div>
+          <UserMenu />
         </div>
       </header>
       <main id="main" className="app-main" tabIndex={-1}>

@@ -67,3 +67,106 @@ export function mockStatusServer(info: unknown = SYSTEM_INFO, ready: unknown = R
     '/ready': () => jsonResponse(ready, readyStatus),
   });
 }
+
+/** A JSON error envelope response. */
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  details: unknown = null,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ error: { code, message, details } }), {
+    status,
+    headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'req-test-err', ...headers },
+  });
+}
+
+/** A 204 No Content (or other empty) response. */
+export function emptyResponse(status = 204): Response {
+  return new Response(null, { status });
+}
+
+export const USER = {
+  id: '0190a0c0-0000-7000-8000-000000000002',
+  username: 'alice',
+  email: 'alice@example.com',
+  email_verified: true,
+  role: 'user',
+  is_active: true,
+  display_name: 'Alice Liddell',
+  bio: null,
+  language: 'en',
+  timezone: 'Europe/London',
+  created_at: '2026-11-01T08:30:00Z',
+  last_login_at: '2026-11-21T21:00:00Z',
+  avatar_url: null,
+  two_factor_enabled: false,
+};
+
+export const ADMIN = {
+  ...USER,
+  id: '0190a0c0-0000-7000-8000-000000000001',
+  username: 'root',
+  email: 'root@example.com',
+  display_name: null,
+  role: 'admin',
+};
+
+/** The CSRF token the tests' sessions carry in the `llmm_csrf` cookie. */
+export const CSRF = 'csrf-test-token';
+
+/** Pretends the browser holds a cookie session (the CSRF cookie is what the app can see). */
+export function setSessionCookie(token = CSRF): void {
+  document.cookie = `llmm_csrf=${token}; path=/`;
+}
+
+type ApiHandler = (request: { init: RequestInit | undefined; url: URL; body: unknown }) => Response | Promise<Response>;
+
+/**
+ * Replaces global fetch with one that answers `"METHOD /path"` routes (the query string is not
+ * part of the key; handlers get the URL). Unknown routes get a 404 envelope.
+ */
+export function mockApi(handlers: Record<string, ApiHandler>) {
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const url = new URL(raw, 'http://localhost');
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const handler = handlers[`${method} ${url.pathname}`];
+    if (!handler) {
+      return errorResponse(404, 'not_found', `no route ${method} ${url.pathname}`);
+    }
+    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : init?.body;
+    return handler({ init, url, body });
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+/** The calls of `fetchMock` to `METHOD /path`, with their parsed JSON bodies and headers. */
+export function callsTo(fetchMock: ReturnType<typeof mockApi>, route: string) {
+  const [method, path] = route.split(' ');
+  return fetchMock.mock.calls
+    .filter(([input, init]) => {
+      const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      return (init?.method ?? 'GET').toUpperCase() === method && new URL(raw, 'http://localhost').pathname === path;
+    })
+    .map(([input, init]) => {
+      const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      return {
+        url: new URL(raw, 'http://localhost'),
+        headers: (init?.headers ?? {}) as Record<string, string>,
+        body: typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : init?.body,
+      };
+    });
+}
+
+/** Routes of a logged-in session of `user` plus the status page's calls. */
+export function sessionRoutes(user: unknown = USER): Record<string, ApiHandler> {
+  return {
+    'GET /api/auth/profile': () => jsonResponse(user),
+    'POST /api/auth/logout': () => emptyResponse(),
+    'GET /api/system/info': () => jsonResponse(SYSTEM_INFO),
+    'GET /ready': () => jsonResponse(READY),
+  };
+}

@@ -1,0 +1,102 @@
+// Admin endpoints under `/api/admin`: user management and the audit log.
+
+import { normalizeUser, type Role, type User } from './auth.ts';
+import { apiGet, apiSend } from './client.ts';
+
+/** A page of a list. */
+export interface Page<T> {
+  items: T[];
+  /** Items matching in all. */
+  total: number;
+  /** This page, from 1. */
+  page: number;
+  per_page: number;
+}
+
+export interface UserQuery {
+  /** Searches username, email and display name. */
+  q?: string;
+  role?: Role | '';
+  /** true: enabled only; false: disabled only. */
+  active?: boolean | null;
+  page?: number;
+  per_page?: number;
+}
+
+/** `?a=1&b=2` from the values that are set (empty strings and null are left out). */
+export function queryString(params: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** `GET /api/admin/users`. */
+export async function listUsers(query: UserQuery, signal?: AbortSignal): Promise<Page<User>> {
+  const page = await apiGet<Page<User>>(
+    `/api/admin/users${queryString({
+      q: query.q?.trim(),
+      role: query.role,
+      active: query.active,
+      page: query.page,
+      per_page: query.per_page,
+    })}`,
+    { signal },
+  );
+  return { ...page, items: page.items.map(normalizeUser) };
+}
+
+/** What an admin can change on a user, one thing at a time. */
+export type UserPatch = { role: Role } | { is_active: boolean };
+
+/** `PATCH /api/admin/users/{id}`; 409 when it would leave no active admin. */
+export async function updateUser(id: string, patch: UserPatch): Promise<User> {
+  return normalizeUser(await apiSend<User>('PATCH', `/api/admin/users/${encodeURIComponent(id)}`, patch));
+}
+
+/** `DELETE /api/admin/users/{id}` → 204 (with all the user's data). */
+export function deleteUser(id: string): Promise<void> {
+  return apiSend<void>('DELETE', `/api/admin/users/${encodeURIComponent(id)}`);
+}
+
+/** `POST /api/admin/users/{id}/reset-password` → 202: mails the user a reset link. */
+export function resetUserPassword(id: string): Promise<void> {
+  return apiSend<void>('POST', `/api/admin/users/${encodeURIComponent(id)}/reset-password`);
+}
+
+/** Download URL of all users (the session cookie authenticates the GET). */
+export function usersExportUrl(format: 'csv' | 'json'): string {
+  return `/api/admin/users/export?format=${format}`;
+}
+
+/** One audit event. */
+export interface AuditEvent {
+  id: string;
+  actor_id: string | null;
+  /** Dotted name, e.g. `auth.login_failed`. */
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  /** Extra facts; arbitrary JSON. */
+  details: unknown;
+  created_at: string;
+}
+
+export interface AuditQuery {
+  /** An exact action or a prefix ending in `.`. */
+  action?: string;
+  page?: number;
+  per_page?: number;
+}
+
+/** `GET /api/admin/audit-log`, newest first. */
+export function listAuditLog(query: AuditQuery, signal?: AbortSignal): Promise<Page<AuditEvent>> {
+  return apiGet<Page<AuditEvent>>(
+    `/api/admin/audit-log${queryString({ action: query.action?.trim(), page: query.page, per_page: query.per_page })}`,
+    { signal },
+  );
+}

@@ -1,0 +1,27 @@
+// Admin frame: heading and section links (users, audit log).
+
+import { useTranslation } from 'react-i18next';
+import { NavLink, Outlet } from 'react-router';
+
+export function AdminLayout() {
+  const { t } = useTranslation();
+  return (
+    <div className="page" data-testid="admin-page">
+      <div className="page-header">
+        <div>
+          <h1>{t('admin.title')}</h1>
+          <p className="muted">{t('admin.subtitle')}</p>
+        </div>
+      </div>
+      <nav className="tabs" aria-label={t('admin.sections')}>
+        <NavLink to="/admin/users" className="tab" data-testid="admin-tab-users">
+          {t('admin.users')}
+        </NavLink>
+        <NavLink to="/admin/audit-log" className="tab" data-testid="admin-tab-audit">
+          {t('admin.auditLog')}
+        </NavLink>
+      </nav>
+      <Outlet />
+    </div>
+  );
+}
