@@ -13,6 +13,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { defineAccountChecks } from './accounts.e2e.mjs';
+import { defineSecurityChecks } from './security.e2e.mjs';
 import { assert, assertEqual, main, newContext, screenshot, text, watchErrors } from './harness.mjs';
 
 /** Waits until the status page shows loaded server facts and readiness. */
@@ -184,5 +185,5 @@ export function defineStatusChecks(ctx) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main([defineStatusChecks, defineAccountChecks]);
+  main([defineStatusChecks, defineAccountChecks, defineSecurityChecks]);
 }
