@@ -13,6 +13,7 @@ import { formatDuration } from '../../lib/format.ts';
 import { useCountdown } from '../../lib/useCountdown.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { AuthCard } from './AuthCard.tsx';
+import { ExternalSignIn } from './ExternalSignIn.tsx';
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -174,6 +175,7 @@ export function LoginPage() {
           </Link>
         </div>
       </form>
+      <ExternalSignIn next={next} error={params.get('error')} />
     </AuthCard>
   );
 }

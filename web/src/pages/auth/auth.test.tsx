@@ -42,6 +42,22 @@ describe('login page', () => {
     await i18n.changeLanguage('en');
   });
 
+  it('offers the configured sign-in providers and shows an external sign-in error as text', async () => {
+    mockApi({
+      ...statusRoutes,
+      'GET /api/auth/oauth/providers': () =>
+        jsonResponse([{ slug: 'corp', display_name: 'Corp SSO', kind: 'oidc' }]),
+    });
+    renderApp('/login?next=%2Fsettings&error=%3Cb%3Edenied%3C%2Fb%3E');
+
+    const button = await screen.findByTestId('login-provider-corp');
+    expect(button).toHaveTextContent('Continue with Corp SSO');
+    expect(button).toHaveAttribute('href', '/api/auth/oauth/corp/start?next=%2Fsettings');
+    const notice = screen.getByTestId('login-external-error');
+    expect(notice).toHaveTextContent('<b>denied</b>');
+    expect(notice.querySelector('b')).toBeNull();
+  });
+
   it('logs in with a cookie session and goes to `next`', async () => {
     const fetchMock = mockApi({
       ...statusRoutes,
