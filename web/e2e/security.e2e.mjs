@@ -2,11 +2,12 @@
 // End-to-end checks of account security against the real server, the whole story of a new
 // user: register, verify the email from the outbox link, set an avatar, turn on two-factor
 // login (codes computed here from the shown secret), log out and back in with a code, forget
-// the password and reset it from the mailed link, then log in with a recovery code.
+// the password and reset it from the mailed link, then log in with a recovery code; finally the
+// admin (made by the accounts suite) exports the users and deletes this one.
 // Mails land in DATA_DIR/outbox because the test server has no SMTP_HOST.
-// Run by status.e2e.mjs after the other suites; runs alone too:
+// Run by status.e2e.mjs after the accounts suite, whose admin the last check uses:
 //
-//   LLM_MANAGER_BIN=target/debug/llm-manager node web/e2e/security.e2e.mjs
+//   LLM_MANAGER_BIN=target/debug/llm-manager node web/e2e/status.e2e.mjs
 
 import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { assert, assertEqual, main, newContext, screenshot, watchErrors } from './harness.mjs';
 
+const ADMIN = { username: 'admin', password: 'Admin passphrase 1' };
 const USER = { username: 'frank', email: 'frank@example.com', password: 'Frank first passphrase', newPassword: 'Frank reset passphrase' };
 
 /** RFC 4648 base32 → bytes. */
@@ -213,9 +215,39 @@ export function defineSecurityChecks(ctx) {
         await state.context.close();
       },
     },
+    {
+      name: 'the admin exports users as CSV and deletes the user, whose name is then free',
+      async run() {
+        const context = await newContext(ctx.browser, { acceptDownloads: true });
+        const page = await context.newPage();
+        const errors = watchErrors(page);
+        await logIn(page, baseUrl, ADMIN.username, ADMIN.password);
+        await page.getByTestId('user-menu').waitFor();
+        await page.goto(`${baseUrl}/admin/users`);
+        const row = page.locator(`[data-testid="user-row"][data-username="${USER.username}"]`);
+        await row.waitFor();
+        const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('users-export-csv').click()]);
+        const csv = await readFile(await download.path(), 'utf8');
+        assert(csv.startsWith('id,username,email,'), `export is not the users CSV: ${csv.slice(0, 60)}`);
+        assert(csv.includes(USER.email), 'the export lacks the user');
+        assert(!csv.includes('argon2'), 'the export holds a password hash');
+        await row.getByTestId('user-delete').click();
+        await page.getByTestId('delete-dialog-confirm').click();
+        await row.waitFor({ state: 'detached' });
+        const check = await fetch(`${baseUrl}/api/auth/register`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: USER.username, email: USER.email, password: USER.password }),
+        });
+        assertEqual(check.status, 201, 'registering the deleted name again');
+        assert(errors.length === 0, errors.join('\n'));
+        await context.close();
+      },
+    },
   ];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main([defineSecurityChecks]);
+  const { defineAccountChecks } = await import('./accounts.e2e.mjs');
+  main([defineAccountChecks, defineSecurityChecks]);
 }
