@@ -244,6 +244,40 @@ export function defineSecurityChecks(ctx) {
         await context.close();
       },
     },
+    {
+      name: 'the admin makes registration invite-only; a visitor registers with the invitation link',
+      async run() {
+        const admin = await newContext(ctx.browser);
+        const page = await admin.newPage();
+        const errors = watchErrors(page);
+        await logIn(page, baseUrl, ADMIN.username, ADMIN.password);
+        await page.getByTestId('user-menu').waitFor();
+        await page.goto(`${baseUrl}/admin/registration`);
+        await page.getByTestId('registration-mode').selectOption('invite_only');
+        await page.getByTestId('registration-saved').waitFor();
+        await page.getByTestId('invite-email').fill('gina@example.com');
+        await page.getByTestId('invite-create').click();
+        const link = new URL((await page.getByTestId('invite-link').innerText()).trim());
+        await screenshot(page, 'admin-registration-en.png');
+
+        const visitor = await newContext(ctx.browser);
+        const vpage = await visitor.newPage();
+        const verrors = watchErrors(vpage);
+        await vpage.goto(`${baseUrl}${link.pathname}${link.search}`);
+        await vpage.getByTestId('register-invite').waitFor();
+        await vpage.getByTestId('register-username').fill('gina');
+        await vpage.getByTestId('register-email').fill('gina@example.com');
+        await vpage.getByTestId('register-password').fill('Gina first passphrase');
+        await vpage.getByTestId('register-confirm').fill('Gina first passphrase');
+        await vpage.getByTestId('register-submit').click();
+        await vpage.getByTestId('user-menu').waitFor();
+
+        await page.getByTestId('registration-mode').selectOption('open');
+        await page.getByTestId('registration-saved').waitFor();
+        assert(errors.length === 0 && verrors.length === 0, [...errors, ...verrors].join('\n'));
+        await Promise.all([admin.close(), visitor.close()]);
+      },
+    },
   ];
 }
 

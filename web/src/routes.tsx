@@ -8,6 +8,7 @@ import { Layout } from './components/Layout.tsx';
 import { AdminLayout } from './pages/admin/AdminLayout.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
 import { AuditLogPage } from './pages/admin/AuditLogPage.tsx';
+import { RegistrationPage } from './pages/admin/RegistrationPage.tsx';
 import { ForgotPasswordPage } from './pages/auth/ForgotPasswordPage.tsx';
 import { LoginPage } from './pages/auth/LoginPage.tsx';
 import { RegisterPage } from './pages/auth/RegisterPage.tsx';
@@ -64,6 +65,7 @@ export const routes: RouteObject[] = [
                   { index: true, element: <Navigate to="users" replace /> },
                   { path: 'users', element: <AdminUsersPage /> },
                   { path: 'audit-log', element: <AuditLogPage /> },
+                  { path: 'registration', element: <RegistrationPage /> },
                 ],
               },
             ],

@@ -1,6 +1,6 @@
 // Admin endpoints under `/api/admin`: user management and the audit log.
 
-import { normalizeUser, type Role, type User } from './auth.ts';
+import { normalizeUser, type RegistrationMode, type Role, type User } from './auth.ts';
 import { apiGet, apiSend } from './client.ts';
 
 /** A page of a list. */
@@ -99,4 +99,44 @@ export function listAuditLog(query: AuditQuery, signal?: AbortSignal): Promise<P
     `/api/admin/audit-log${queryString({ action: query.action?.trim(), page: query.page, per_page: query.per_page })}`,
     { signal },
   );
+}
+
+/** An invitation; `code` is present only in the answer that created it. */
+export interface Invite {
+  id: string;
+  code: string | null;
+  email: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: string | null;
+}
+
+/** `GET /api/admin/settings/registration`. */
+export async function getRegistrationSettings(signal?: AbortSignal): Promise<RegistrationMode> {
+  const settings = await apiGet<{ registration_mode: RegistrationMode }>('/api/admin/settings/registration', { signal });
+  return settings.registration_mode;
+}
+
+/** `PUT /api/admin/settings/registration`. */
+export async function putRegistrationSettings(mode: RegistrationMode): Promise<RegistrationMode> {
+  const settings = await apiSend<{ registration_mode: RegistrationMode }>('PUT', '/api/admin/settings/registration', {
+    registration_mode: mode,
+  });
+  return settings.registration_mode;
+}
+
+/** `GET /api/admin/invites`. */
+export function listInvites(signal?: AbortSignal): Promise<Invite[]> {
+  return apiGet<Invite[]>('/api/admin/invites', { signal });
+}
+
+/** `POST /api/admin/invites`. */
+export function createInvite(email: string | null, expiresInDays: number): Promise<Invite> {
+  return apiSend<Invite>('POST', '/api/admin/invites', { email, expires_in_days: expiresInDays });
+}
+
+/** `DELETE /api/admin/invites/{id}`. */
+export function deleteInvite(id: string): Promise<void> {
+  return apiSend<void>('DELETE', `/api/admin/invites/${encodeURIComponent(id)}`);
 }

@@ -119,6 +119,17 @@ export interface RegisterRequest {
   username: string;
   email: string;
   password: string;
+  /** Required when registration is invite-only. */
+  invite_code?: string;
+}
+
+/** How accounts are made here. */
+export type RegistrationMode = 'open' | 'invite_only' | 'closed';
+
+/** `GET /api/auth/registration`. */
+export async function getRegistrationMode(signal?: AbortSignal): Promise<RegistrationMode> {
+  const info = await apiGet<{ mode: RegistrationMode }>('/api/auth/registration', { signal });
+  return info.mode;
 }
 
 /** `POST /api/auth/register` → 201 with the new user. */

@@ -1,4 +1,4 @@
-// Admin frame: heading and section links (users, audit log).
+// Admin frame: heading and section links (users, audit log, registration).
 
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
@@ -19,6 +19,9 @@ export function AdminLayout() {
         </NavLink>
         <NavLink to="/admin/audit-log" className="tab" data-testid="admin-tab-audit">
           {t('admin.auditLog')}
+        </NavLink>
+        <NavLink to="/admin/registration" className="tab" data-testid="admin-tab-registration">
+          {t('admin.registration')}
         </NavLink>
       </nav>
       <Outlet />

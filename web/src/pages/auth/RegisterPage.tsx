@@ -2,23 +2,39 @@
 // with the same credentials and goes to `/`. A 422 puts each field's problem under the field;
 // a 403 means registration is closed.
 
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Navigate, useNavigate } from 'react-router';
-import { register } from '../../api/auth.ts';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { getRegistrationMode, register, type RegistrationMode } from '../../api/auth.ts';
 import { ApiError } from '../../api/client.ts';
 import { useAuth } from '../../auth/context.ts';
 import { FormAlert, TextField, fieldErrorsOf } from '../../components/forms.tsx';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { AuthCard } from './AuthCard.tsx';
 
-const FIELDS = ['username', 'email', 'password'] as const;
+const FIELDS = ['username', 'email', 'password', 'invite_code'] as const;
 
 export function RegisterPage() {
   const { t } = useTranslation();
   const auth = useAuth();
   const navigate = useNavigate();
-  const [values, setValues] = useState({ username: '', email: '', password: '', confirm: '' });
+  const [params] = useSearchParams();
+  const [values, setValues] = useState({
+    username: '',
+    email: '',
+    password: '',
+    confirm: '',
+    invite: params.get('invite') ?? '',
+  });
+  const [mode, setMode] = useState<RegistrationMode>('open');
+  useEffect(() => {
+    const controller = new AbortController();
+    getRegistrationMode(controller.signal)
+      .then(setMode)
+      // Unknown: show the plain form; the server still decides.
+      .catch(() => {});
+    return () => controller.abort();
+  }, []);
   const [error, setError] = useState<unknown>(null);
   const [mismatch, setMismatch] = useState(false);
   const [submitting, setSubmitting] = useState(false);
@@ -28,7 +44,7 @@ export function RegisterPage() {
 
   const fields = fieldErrorsOf(error);
   const unplaced = error !== null && !FIELDS.some((name) => fields[name]);
-  const closed = error instanceof ApiError && error.status === 403;
+  const closed = mode === 'closed' || (error instanceof ApiError && error.status === 403);
 
   const set = (name: keyof typeof values) => (event: { target: { value: string } }) =>
     setValues((previous) => ({ ...previous, [name]: event.target.value }));
@@ -44,7 +60,12 @@ export function RegisterPage() {
     setError(null);
     const username = values.username.trim();
     try {
-      await register({ username, email: values.email.trim(), password: values.password });
+      await register({
+        username,
+        email: values.email.trim(),
+        password: values.password,
+        ...(mode === 'invite_only' ? { invite_code: values.invite.trim() } : {}),
+      });
     } catch (reason) {
       setError(reason);
       setSubmitting(false);
@@ -76,6 +97,20 @@ export function RegisterPage() {
           </FormAlert>
         ) : unplaced ? (
           <FormAlert error={error} testId="register-error" />
+        ) : null}
+        {mode === 'invite_only' ? (
+          <TextField
+            label={t('register.inviteCode')}
+            name="invite"
+            value={values.invite}
+            onChange={set('invite')}
+            autoComplete="off"
+            spellCheck={false}
+            required
+            hint={t('register.inviteHint')}
+            error={fields.invite_code}
+            testId="register-invite"
+          />
         ) : null}
         <TextField
           label={t('register.username')}
@@ -125,7 +160,7 @@ export function RegisterPage() {
           testId="register-confirm"
         />
         <div className="form-actions">
-          <button type="submit" className="button" disabled={submitting} data-testid="register-submit">
+          <button type="submit" className="button" disabled={submitting || mode === 'closed'} data-testid="register-submit">
             {submitting ? t('register.submitting') : t('register.submit')}
           </button>
         </div>
