@@ -1,12 +1,13 @@
-// Security settings: change the password (the user's other sessions end) and two-factor
+// Security settings: change the password (the user's other sessions end), two-factor
 // authentication (set up with a QR code, confirm a code, keep the recovery codes; disable
-// with password + code).
+// with password + code) and linked external sign-in accounts.
 
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { changePassword } from '../../api/auth.ts';
 import { FormAlert, Notice, TextField, UsernameHint, fieldErrorsOf } from '../../components/forms.tsx';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
+import { LinkedAccounts } from './LinkedAccounts.tsx';
 import { TwoFactorSection } from './TwoFactorSection.tsx';
 
 export function SecuritySettings() {
@@ -16,6 +17,7 @@ export function SecuritySettings() {
     <div className="settings-grid">
       <PasswordChange />
       <TwoFactorSection />
+      <LinkedAccounts />
     </div>
   );
 }

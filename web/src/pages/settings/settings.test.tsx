@@ -304,3 +304,34 @@ describe('sessions settings', () => {
     expect(callsTo(fetchMock, 'DELETE /api/auth/sessions/s-old')[0]!.headers['X-CSRF-Token']).toBe(CSRF);
   });
 });
+
+describe('linked sign-in accounts', () => {
+  it('lists linked identities, offers the unlinked providers and unlinks', async () => {
+    setSessionCookie();
+    let linked = [{ id: 'id-1', provider: 'corp', email: 'alice@corp.example', created_at: '2026-11-20T10:00:00Z' }];
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(USER),
+      'GET /api/auth/oauth/providers': () =>
+        jsonResponse([
+          { slug: 'corp', display_name: 'Corp SSO', kind: 'oidc' },
+          { slug: 'gh', display_name: 'GitHub', kind: 'github' },
+        ]),
+      'GET /api/auth/identities': () => jsonResponse(linked),
+      'DELETE /api/auth/identities/id-1': () => {
+        linked = [];
+        return emptyResponse();
+      },
+    });
+    renderApp('/settings/security');
+
+    expect(await screen.findByTestId('linked-identity')).toHaveTextContent('Corp SSO');
+    expect(screen.getByTestId('linked-link-gh')).toHaveAttribute(
+      'href',
+      '/api/auth/oauth/gh/start?link=true&next=%2Fsettings%2Fsecurity',
+    );
+    expect(screen.queryByTestId('linked-link-corp')).toBeNull();
+    await userEvent.click(screen.getByTestId('linked-unlink'));
+    await screen.findByTestId('linked-link-corp');
+    expect(callsTo(fetchMock, 'DELETE /api/auth/identities/id-1')).toHaveLength(1);
+  });
+});
