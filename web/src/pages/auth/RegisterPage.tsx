@@ -11,6 +11,7 @@ import { useAuth } from '../../auth/context.ts';
 import { FormAlert, TextField, fieldErrorsOf } from '../../components/forms.tsx';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { AuthCard } from './AuthCard.tsx';
+import { NewAccountFields } from './NewAccountFields.tsx';
 
 const FIELDS = ['username', 'email', 'password', 'invite_code'] as const;
 
@@ -112,53 +113,7 @@ export function RegisterPage() {
             testId="register-invite"
           />
         ) : null}
-        <TextField
-          label={t('register.username')}
-          name="username"
-          value={values.username}
-          onChange={set('username')}
-          autoComplete="username"
-          autoCapitalize="off"
-          spellCheck={false}
-          required
-          hint={t('register.usernameHint')}
-          error={fields.username}
-          testId="register-username"
-        />
-        <TextField
-          label={t('register.email')}
-          name="email"
-          type="email"
-          value={values.email}
-          onChange={set('email')}
-          autoComplete="email"
-          required
-          error={fields.email}
-          testId="register-email"
-        />
-        <TextField
-          label={t('register.password')}
-          name="password"
-          type="password"
-          value={values.password}
-          onChange={set('password')}
-          autoComplete="new-password"
-          required
-          hint={t('register.passwordHint')}
-          error={fields.password}
-          testId="register-password"
-        />
-        <TextField
-          label={t('register.confirm')}
-          name="confirm"
-          type="password"
-          value={values.confirm}
-          onChange={set('confirm')}
-          autoComplete="new-password"
-          required
-          error={mismatch ? t('register.mismatch') : null}
-          testId="register-confirm"
-        />
+        <NewAccountFields values={values} onChange={set} fields={fields} mismatch={mismatch} testIdPrefix="register" />
         <div className="form-actions">
           <button type="submit" className="button" disabled={submitting || mode === 'closed'} data-testid="register-submit">
             {submitting ? t('register.submitting') : t('register.submit')}

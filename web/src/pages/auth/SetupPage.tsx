@@ -8,9 +8,10 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { setupAdmin } from '../../api/auth.ts';
 import { ApiError } from '../../api/client.ts';
 import { useAuth } from '../../auth/context.ts';
-import { FormAlert, TextField, fieldErrorsOf } from '../../components/forms.tsx';
+import { FormAlert, fieldErrorsOf } from '../../components/forms.tsx';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { AuthCard } from './AuthCard.tsx';
+import { NewAccountFields } from './NewAccountFields.tsx';
 
 const FIELDS = ['username', 'email', 'password'] as const;
 
@@ -84,53 +85,7 @@ export function SetupPage() {
         ) : unplaced ? (
           <FormAlert error={error} testId="setup-error" />
         ) : null}
-        <TextField
-          label={t('register.username')}
-          name="username"
-          value={values.username}
-          onChange={set('username')}
-          autoComplete="username"
-          autoCapitalize="off"
-          spellCheck={false}
-          required
-          hint={t('register.usernameHint')}
-          error={fields.username}
-          testId="setup-username"
-        />
-        <TextField
-          label={t('register.email')}
-          name="email"
-          type="email"
-          value={values.email}
-          onChange={set('email')}
-          autoComplete="email"
-          required
-          error={fields.email}
-          testId="setup-email"
-        />
-        <TextField
-          label={t('register.password')}
-          name="password"
-          type="password"
-          value={values.password}
-          onChange={set('password')}
-          autoComplete="new-password"
-          required
-          hint={t('register.passwordHint')}
-          error={fields.password}
-          testId="setup-password"
-        />
-        <TextField
-          label={t('register.confirm')}
-          name="confirm"
-          type="password"
-          value={values.confirm}
-          onChange={set('confirm')}
-          autoComplete="new-password"
-          required
-          error={mismatch ? t('register.mismatch') : null}
-          testId="setup-confirm"
-        />
+        <NewAccountFields values={values} onChange={set} fields={fields} mismatch={mismatch} testIdPrefix="setup" />
         <div className="form-actions">
           <button type="submit" className="button" disabled={submitting} data-testid="setup-submit">
             {submitting ? t('setup.submitting') : t('setup.submit')}
