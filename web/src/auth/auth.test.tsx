@@ -80,7 +80,7 @@ describe('route guards', () => {
 
   it('only follows `next` paths inside the app', () => {
     expect(safeNext('/settings/profile?x=1')).toBe('/settings/profile?x=1');
-    for (const bad of [null, '', 'https://evil.example', '//evil.example', '/\\evil.example', '/login?next=/x', '/register']) {
+    for (const bad of [null, '', 'https://evil.example', '//evil.example', '/\\evil.example', '/\t/evil.example', '/login?next=/x', '/register']) {
       expect(safeNext(bad)).toBe('/');
     }
     expect(loginUrl('/')).toBe('/login');

@@ -39,6 +39,8 @@ export function useAuth(): AuthContextValue {
 /** Where to go after login: `next` when it is a path of this app, else `/`. */
 export function safeNext(next: string | null | undefined): string {
   if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  // Browsers drop tabs and newlines from URLs: `/\t/evil.example` would become `//evil.example`.
+  if (!/^[\x21-\x7e]+$/.test(next)) return '/';
   if (/^\/(login|register|setup)(\/|\?|$)/.test(next)) return '/';
   return next;
 }

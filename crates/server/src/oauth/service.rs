@@ -241,10 +241,18 @@ async fn enabled_or_any(
         .ok_or_else(|| ApiError::NotFound("no such sign-in provider".to_owned()))
 }
 
-/// A local path to go to afterwards (never another site).
+/// A local path to go to afterwards (never another site). Only visible ASCII: browsers drop
+/// tabs and newlines from URLs, which would turn `/<TAB>/evil.example` into `//evil.example`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -558,6 +566,8 @@ mod tests {
             "//evil.example",
             "/\\evil.example",
             "settings",
+            "/\t/evil.example",
+            "/\n/evil.example",
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
