@@ -47,8 +47,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/auth", auth::router().merge(crate::oauth::auth_router()))
         .nest(
             "/admin",
-            admin::router().merge(crate::oauth::admin_router()),
-        );
+            admin::router()
+                .merge(crate::oauth::admin_router())
+                .nest("/providers", crate::providers::admin_router()),
+        )
+        .nest("/providers", crate::providers::router())
+        .nest("/keys", crate::keys::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::root_router())
         .nest("/api", api)
@@ -73,6 +77,7 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
+        .nest("/v1", crate::gateway::router())
         .fallback(web::fallback);
     http::apply_middleware(routes.with_state(state.clone()), &state)
 }
@@ -142,6 +147,9 @@ impl Application {
                 "no admin account exists yet: open the setup URL to create one (the token works once, until the next restart), or run `llm-manager create-admin`"
             );
         }
+        let (usage, usage_rx) = crate::usage::UsageSender::channel();
+        let gateway = crate::gateway::GatewayState::new(config.gateway.clone(), usage);
+        let outbound = crate::net::OutboundClients::new(config.gateway.outbound_allow.clone());
         let state = AppState::new(AppInner {
             config,
             secrets,
@@ -154,7 +162,15 @@ impl Application {
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
             started_at: Utc::now(),
+            gateway,
+            outbound,
         });
+        crate::usage::writer::spawn_writer(
+            state.db.clone(),
+            usage_rx,
+            &state.tasks,
+            state.shutdown.clone(),
+        );
         Ok(Self { listener, state })
     }
 

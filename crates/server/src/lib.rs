@@ -11,12 +11,17 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod gateway;
 pub mod http;
+pub mod keys;
 pub mod mail;
+pub mod net;
 pub mod oauth;
+pub mod providers;
 pub mod state;
 pub mod system;
 pub mod telemetry;
+pub mod usage;
 mod web;
 
 pub use app::{Application, router};

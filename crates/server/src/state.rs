@@ -40,6 +40,10 @@ pub struct AppInner {
     pub shutdown: CancellationToken,
     /// When this process started serving.
     pub started_at: DateTime<Utc>,
+    /// Gateway routing, breakers, usage events.
+    pub gateway: crate::gateway::GatewayState,
+    /// Pooled outbound HTTP clients and the SSRF allow-list.
+    pub outbound: crate::net::OutboundClients,
 }
 
 impl AppState {

@@ -40,6 +40,8 @@ pub struct Config {
     pub log: LogConfig,
     /// HTTP server limits and CORS.
     pub http: HttpConfig,
+    /// Gateway limits and the outbound allow-list.
+    pub gateway: crate::gateway::GatewayConfig,
 }
 
 /// Database backend and connection settings.
@@ -357,6 +359,23 @@ impl Config {
                 None => Vec::new(),
             },
         };
+        let gateway = crate::gateway::GatewayConfig {
+            outbound_allow: match get("outbound_allow") {
+                Some(raw) => parse::ip_nets(&raw)?,
+                None => Vec::new(),
+            },
+            retries: parse::int_in(&required("gateway_retries")?, 0, 10)?,
+            stream_idle_timeout: Duration::from_secs(parse::int_in(
+                &required("stream_idle_timeout_secs")?,
+                1,
+                3600,
+            )?),
+            max_stream: Duration::from_secs(parse::int_in(
+                &required("max_stream_secs")?,
+                1,
+                86_400,
+            )?),
+        };
         Ok(Self {
             addr,
             public_url,
@@ -368,6 +387,7 @@ impl Config {
             mail,
             log,
             http,
+            gateway,
         })
     }
 

@@ -202,6 +202,38 @@ pub const SETTINGS: &[Setting] = &[
         "On SIGTERM/SIGINT, seconds in-flight requests and background tasks get to finish."
     ),
     setting!(
+        "outbound_allow",
+        "OUTBOUND_ALLOW",
+        None,
+        None,
+        false,
+        "Comma-separated CIDRs that user-supplied outbound URLs (personal provider base URLs) may reach although private or loopback, e.g. `10.0.0.0/8`. Admin-made providers are not restricted."
+    ),
+    setting!(
+        "gateway_retries",
+        "GATEWAY_RETRIES",
+        None,
+        Some("2"),
+        false,
+        "Extra attempts, on the next channels, after an upstream connect error, timeout, 429 or 5xx before the first byte (0–10)."
+    ),
+    setting!(
+        "stream_idle_timeout_secs",
+        "STREAM_IDLE_TIMEOUT_SECS",
+        None,
+        Some("60"),
+        false,
+        "Longest silence between two chunks of an upstream stream before it is ended with an error."
+    ),
+    setting!(
+        "max_stream_secs",
+        "MAX_STREAM_SECS",
+        None,
+        Some("600"),
+        false,
+        "Longest an upstream stream may run."
+    ),
+    setting!(
         "allowed_origins",
         "ALLOWED_ORIGINS",
         None,

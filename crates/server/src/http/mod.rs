@@ -21,7 +21,6 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::CorsOrigins;
@@ -39,6 +38,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
             header::AUTHORIZATION,
             header::COOKIE,
             HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("api-key"),
         ]))
         .layer(middleware::from_fn(drop_unusable_request_id))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -73,9 +73,9 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
         .layer(cors_layer(&http.cors))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(api_error_envelope))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(
             http.request_timeout,
+            request_timeout,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
@@ -86,6 +86,23 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
             metrics::track,
         ))
         .layer(stack)
+}
+
+/// 408 when a response head takes longer than `REQUEST_TIMEOUT_SECS`, except under `/v1`:
+/// the gateway bounds upstream calls itself (per-provider timeouts), and a long non-streamed
+/// completion is normal there.
+async fn request_timeout(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.uri().path().starts_with("/v1/") {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 /// A client-sent request id is kept only if it is short and plain; otherwise a new one is made.

@@ -9,6 +9,7 @@ mod m20261122_000001_accounts;
 mod m20261122_000002_account_security;
 mod m20261122_000003_invites;
 mod m20261122_000004_oauth;
+mod m20261123_000001_providers;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_account_security::Migration),
             Box::new(m20261122_000003_invites::Migration),
             Box::new(m20261122_000004_oauth::Migration),
+            Box::new(m20261123_000001_providers::Migration),
         ]
     }
 }

@@ -1,0 +1,170 @@
+//! HTTP handlers of `/v1`: API-key authentication and the OpenAI endpoints.
+
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::json;
+
+use super::error::OaiError;
+use super::service::{self, CallInfo};
+use super::{openai, relay};
+use crate::keys::service::{self as keys, KeyContext, KeyError};
+use crate::state::AppState;
+
+/// The key from `Authorization: Bearer …`, or `api-key` (Azure clients), or `x-api-key`
+/// (Anthropic clients).
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let v = v.trim();
+        if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") {
+            return Some(v[7..].trim());
+        }
+        return None;
+    }
+    headers
+        .get("api-key")
+        .or_else(|| headers.get("x-api-key"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<KeyContext, OaiError> {
+    let Some(token) = presented_key(headers) else {
+        return Err(OaiError::invalid_key(
+            "You didn't provide an API key. Send it as 'Authorization: Bearer sk-llmm-…'.",
+        ));
+    };
+    keys::authenticate(state, token).await.map_err(|e| match e {
+        KeyError::Db(err) => {
+            tracing::error!(error = %err, "API key lookup failed");
+            OaiError::internal()
+        }
+        other => OaiError::invalid_key(other.to_string()),
+    })
+}
+
+fn call_info(key: KeyContext, model: &str, stream: bool, started: Instant) -> CallInfo {
+    CallInfo {
+        key,
+        model: model.to_owned(),
+        started,
+        created_at: Utc::now(),
+        stream,
+    }
+}
+
+/// `POST /v1/chat/completions`.
+pub async fn post_chat_completions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let key = match authenticate(&state, &headers).await {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    let parsed = match openai::parse_chat(&body) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let info = call_info(key, &parsed.model, parsed.request.stream, started);
+    let channels = match service::channels_for(&state, &info.key, &parsed.model).await {
+        Ok(c) => c,
+        Err(e) => {
+            info.record_failure(&state, None, &e);
+            return e.into_response();
+        }
+    };
+    if parsed.request.stream {
+        match relay::chat_stream(&state, info, parsed, &channels).await {
+            Ok(stream) => {
+                let mut res = Body::from_stream(stream).into_response();
+                let h = res.headers_mut();
+                h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+                h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                // Proxies such as nginx must not hold chunks back.
+                h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+                res
+            }
+            Err(e) => e.into_response(),
+        }
+    } else {
+        match service::chat_complete(&state, &info, &parsed, &channels).await {
+            Ok(body) => axum::Json(body).into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
+/// `POST /v1/embeddings`.
+pub async fn post_embeddings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let key = match authenticate(&state, &headers).await {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    let parsed = match openai::parse_embeddings(&body) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let info = call_info(key, &parsed.model, false, started);
+    let channels = match service::channels_for(&state, &info.key, &parsed.model).await {
+        Ok(c) => c,
+        Err(e) => {
+            info.record_failure(&state, None, &e);
+            return e.into_response();
+        }
+    };
+    match service::embeddings(&state, &info, &parsed, &channels).await {
+        Ok(body) => axum::Json(body).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn model_json(id: &str, created: i64) -> serde_json::Value {
+    json!({"id": id, "object": "model", "created": created, "owned_by": "llm-manager"})
+}
+
+/// `GET /v1/models`.
+pub async fn get_models(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let key = match authenticate(&state, &headers).await {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    match service::models(&state, &key).await {
+        Ok(models) => {
+            let created = state.started_at.timestamp();
+            let data: Vec<_> = models.iter().map(|m| model_json(m, created)).collect();
+            axum::Json(json!({"object": "list", "data": data})).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /v1/models/{id}`.
+pub async fn get_model(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let key = match authenticate(&state, &headers).await {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    match service::models(&state, &key).await {
+        Ok(models) if models.contains(&id) => {
+            axum::Json(model_json(&id, state.started_at.timestamp())).into_response()
+        }
+        Ok(_) => OaiError::model_not_found(&id).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

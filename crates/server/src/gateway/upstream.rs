@@ -1,0 +1,281 @@
+//! Calling one upstream channel: build the wire request with the adapter, guard user-chosen
+//! URLs, send with the provider's head timeout, and turn failures into [`UpstreamError`]s that
+//! say whether a retry on another channel may help. Error text from upstreams is trimmed and
+//! scrubbed of keys and URLs before anyone sees it.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use llm_adapters::types::{
+    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderKind, Upstream,
+};
+use llm_adapters::{AdapterError, WireRequest};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use crate::net::client::ssrf_cause;
+use crate::net::ssrf;
+use crate::providers::store::Provider;
+use crate::state::AppState;
+
+/// Largest non-streamed answer read from an upstream.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// One channel, ready to call.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Provider.
+    pub provider_id: Uuid,
+    /// Provider name (for logs).
+    pub provider_name: String,
+    /// The key used (`None`: keyless).
+    pub key_id: Option<Uuid>,
+    /// Wire format, URL, key.
+    pub upstream: Upstream,
+    /// A user chose the URL: SSRF rules apply to every connection.
+    pub guarded: bool,
+    /// Wait for the response head.
+    pub timeout: Duration,
+}
+
+impl Target {
+    /// The channel of provider `p` with one of its keys.
+    pub fn new(p: &Provider, key: SecretString, key_id: Option<Uuid>) -> Self {
+        Self {
+            provider_id: p.id,
+            provider_name: p.name.clone(),
+            key_id,
+            upstream: Upstream {
+                kind: ProviderKind::parse(&p.kind).unwrap_or(ProviderKind::OpenaiCompatible),
+                base_url: p.base_url.clone(),
+                api_key: key,
+                api_version: p.api_version.clone(),
+            },
+            guarded: p.owner_id.is_some(),
+            timeout: Duration::from_secs(u64::try_from(p.timeout_secs.max(1)).unwrap_or(60)),
+        }
+    }
+}
+
+/// Why an upstream call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum UpstreamError {
+    /// No connection (refused, reset, DNS, TLS) or the body broke off.
+    #[error("could not reach the upstream: {0}")]
+    Connect(String),
+    /// No response head within the provider's timeout.
+    #[error("the upstream did not answer within {0} s")]
+    Timeout(u64),
+    /// The upstream answered with an error status.
+    #[error("the upstream answered {status}: {message}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The upstream's message, scrubbed.
+        message: String,
+        /// `Retry-After` in seconds, if given.
+        retry_after: Option<u64>,
+    },
+    /// The answer could not be read.
+    #[error("the upstream sent an unreadable answer: {0}")]
+    Malformed(String),
+    /// The request cannot be expressed for this upstream.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The SSRF guard refused the address.
+    #[error("blocked: {0}")]
+    Blocked(String),
+}
+
+impl UpstreamError {
+    /// Whether another attempt (on this or another channel) may succeed.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Connect(_) | Self::Timeout(_) | Self::Malformed(_) => true,
+            Self::Status { status, .. } => *status == 429 || *status >= 500,
+            Self::Unsupported(_) | Self::Blocked(_) => false,
+        }
+    }
+}
+
+impl From<AdapterError> for UpstreamError {
+    fn from(e: AdapterError) -> Self {
+        match e {
+            AdapterError::Unsupported(m) => Self::Unsupported(m),
+            AdapterError::Malformed(m) => Self::Malformed(m),
+        }
+    }
+}
+
+fn from_reqwest(e: &reqwest::Error, timeout: Duration) -> UpstreamError {
+    if let Some(s) = ssrf_cause(e) {
+        return UpstreamError::Blocked(s.to_string());
+    }
+    if e.is_timeout() {
+        return UpstreamError::Timeout(timeout.as_secs());
+    }
+    let what = if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the answer broke off"
+    } else {
+        "request failed"
+    };
+    UpstreamError::Connect(what.to_owned())
+}
+
+/// Removes the key, URLs and key-like tokens from upstream text and bounds its length.
+pub fn scrub(text: &str, key: &SecretString) -> String {
+    let key = key.expose_secret();
+    let text = if key.len() >= 4 {
+        text.replace(key, "[redacted]")
+    } else {
+        text.to_owned()
+    };
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            if w.contains("://") {
+                "[url]".to_owned()
+            } else if looks_like_key(w) {
+                "[redacted]".to_owned()
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect();
+    let mut out = words.join(" ");
+    if out.chars().count() > 300 {
+        out = out.chars().take(300).collect::<String>() + "…";
+    }
+    out
+}
+
+fn looks_like_key(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    let lower = w.to_ascii_lowercase();
+    (lower.starts_with("sk-") || lower.starts_with("sk_") || lower.starts_with("aiza"))
+        && w.len() >= 12
+        || (w.len() >= 32
+            && w.chars().any(|c| c.is_ascii_digit())
+            && w.chars().any(|c| c.is_ascii_alphabetic())
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_*.".contains(c)))
+}
+
+/// Sends a request to the channel and returns the response once its head says success.
+pub async fn send(
+    state: &AppState,
+    target: &Target,
+    wire: WireRequest,
+) -> Result<reqwest::Response, UpstreamError> {
+    if target.guarded {
+        ssrf::check_url(&wire.url, state.outbound.allow_list())
+            .map_err(|e| UpstreamError::Blocked(e.to_string()))?;
+    }
+    let client = state
+        .outbound
+        .client(target.provider_id, target.guarded)
+        .map_err(|e| UpstreamError::Connect(format!("client: {e}")))?;
+    let mut builder = client.request(wire.method, &wire.url).headers(wire.headers);
+    if let Some(body) = wire.body {
+        builder = builder.body(body);
+    }
+    let res = tokio::time::timeout(target.timeout, builder.send())
+        .await
+        .map_err(|_| UpstreamError::Timeout(target.timeout.as_secs()))?
+        .map_err(|e| from_reqwest(&e, target.timeout))?;
+    let status = res.status();
+    if status.is_success() {
+        return Ok(res);
+    }
+    let retry_after = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let body = tokio::time::timeout(Duration::from_secs(10), read_capped(res, 64 * 1024))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let message = llm_adapters::upstream_error_message(target.upstream.kind, &body);
+    Err(UpstreamError::Status {
+        status: status.as_u16(),
+        message: scrub(&message, &target.upstream.api_key),
+        retry_after,
+    })
+}
+
+/// Reads a body up to `cap` bytes (more is an error).
+pub async fn read_capped(res: reqwest::Response, cap: usize) -> Result<Bytes, UpstreamError> {
+    let mut stream = res.bytes_stream();
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| from_reqwest(&e, Duration::ZERO))?;
+        if buf.len() + chunk.len() > cap {
+            return Err(UpstreamError::Malformed(format!(
+                "answer larger than {} MiB",
+                cap / (1024 * 1024)
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// A complete (non-streamed) chat call.
+pub async fn chat_once(
+    state: &AppState,
+    target: &Target,
+    req: &ChatRequest,
+) -> Result<ChatResponse, UpstreamError> {
+    let mut req = req.clone();
+    req.stream = false;
+    let wire = llm_adapters::chat_request(&target.upstream, &req)?;
+    let res = send(state, target, wire).await?;
+    let body = tokio::time::timeout(target.timeout.max(Duration::from_secs(600)), read_capped(res, MAX_RESPONSE_BYTES))
+        .await
+        .map_err(|_| UpstreamError::Timeout(target.timeout.as_secs()))??;
+    Ok(llm_adapters::parse_chat_response(target.upstream.kind, &body)?)
+}
+
+/// An embedding call.
+pub async fn embed(
+    state: &AppState,
+    target: &Target,
+    req: &EmbeddingRequest,
+) -> Result<EmbeddingResponse, UpstreamError> {
+    let wire = llm_adapters::embedding_request(&target.upstream, req)?;
+    let res = send(state, target, wire).await?;
+    let body = read_capped(res, MAX_RESPONSE_BYTES).await?;
+    Ok(llm_adapters::parse_embedding_response(target.upstream.kind, &body)?)
+}
+
+/// The model names the upstream lists.
+pub async fn list_models(state: &AppState, target: &Target) -> Result<Vec<String>, UpstreamError> {
+    let wire = llm_adapters::models_request(&target.upstream)?;
+    let res = send(state, target, wire).await?;
+    let body = read_capped(res, MAX_RESPONSE_BYTES).await?;
+    Ok(llm_adapters::parse_models_response(target.upstream.kind, &body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_keys_and_urls() {
+        let key = SecretString::from("sk-live-abcdefghijklmnop1234".to_owned());
+        let s = scrub(
+            "Incorrect API key provided: sk-live-abcdefghijklmnop1234. See https://platform.example/docs or sk-proj-XYZ0123456789abc",
+            &key,
+        );
+        assert!(!s.contains("abcdefghijklmnop"), "{s}");
+        assert!(!s.contains("https://"), "{s}");
+        assert!(!s.contains("XYZ0123456789"), "{s}");
+        assert!(s.starts_with("Incorrect API key provided"));
+        let long = "x ".repeat(400);
+        assert!(scrub(&long, &key).chars().count() <= 301);
+    }
+}

@@ -1,0 +1,204 @@
+//! API key rules: creation (shown once), listing, revocation, and the lookup the gateway does
+//! on every request (keyed hash, then the owner's current state).
+
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+use super::store::{self, ApiKey};
+use super::types::{CreateKeyRequest, CreatedKeyResponse, KeyResponse};
+use crate::audit::{self, AuditEvent};
+use crate::auth::service::{AuthContext, ClientInfo};
+use crate::auth::store::User;
+use crate::auth::tokens::random_token;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Prefix of every gateway key.
+pub const PREFIX: &str = "sk-llmm-";
+const MAX_KEYS_PER_USER: u64 = 100;
+
+fn info(k: &ApiKey) -> KeyResponse {
+    KeyResponse {
+        id: k.id,
+        name: k.name.clone(),
+        hint: k.hint.clone(),
+        models: k
+            .models
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok()),
+        expires_at: k.expires_at,
+        last_used_at: k.last_used_at,
+        created_at: k.created_at,
+    }
+}
+
+/// Creates a key for the caller.
+pub async fn create(
+    state: &AppState,
+    actor: &AuthContext,
+    req: CreateKeyRequest,
+    client: &ClientInfo,
+) -> ApiResult<CreatedKeyResponse> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(ApiError::field("name", "must be 1 to 64 characters"));
+    }
+    let now = Utc::now();
+    if let Some(at) = req.expires_at
+        && at <= now
+    {
+        return Err(ApiError::field("expires_at", "must be in the future"));
+    }
+    let models = match &req.models {
+        Some(list) => {
+            let list = crate::providers::validate::models(list)?;
+            if list.is_empty() {
+                return Err(ApiError::field(
+                    "models",
+                    "must name at least one model, or be left out for all models",
+                ));
+            }
+            Some(list)
+        }
+        None => None,
+    };
+    if store::count_keys(&state.db.conn, actor.user.id).await? >= MAX_KEYS_PER_USER {
+        return Err(ApiError::Conflict(format!(
+            "at most {MAX_KEYS_PER_USER} keys per user; revoke one first"
+        )));
+    }
+    let key = format!("{PREFIX}{}", random_token());
+    let hint = format!("{PREFIX}…{}", &key[key.len() - 4..]);
+    let row = ApiKey {
+        id: Uuid::now_v7(),
+        user_id: actor.user.id,
+        name: name.to_owned(),
+        key_hash: state.auth.keys.hash(&key),
+        hint,
+        models: models
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(anyhow::Error::from)?,
+        expires_at: req.expires_at,
+        last_used_at: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    let row = store::insert_key(&state.db.conn, row).await?;
+    audit::record(
+        &state.db.conn,
+        AuditEvent::new("api_key.created", Some(actor.user.id), client.ip.clone())
+            .target("api_key", row.id)
+            .details(serde_json::json!({ "name": row.name, "hint": row.hint })),
+    )
+    .await?;
+    Ok(CreatedKeyResponse {
+        key,
+        info: info(&row),
+    })
+}
+
+/// The caller's live keys.
+pub async fn list(state: &AppState, actor: &AuthContext) -> ApiResult<Vec<KeyResponse>> {
+    let keys = store::list_keys(&state.db.conn, actor.user.id).await?;
+    Ok(keys.iter().map(info).collect())
+}
+
+/// Revokes one of the caller's keys at once.
+pub async fn revoke(
+    state: &AppState,
+    actor: &AuthContext,
+    id: Uuid,
+    client: &ClientInfo,
+) -> ApiResult<()> {
+    if !store::revoke_key(&state.db.conn, actor.user.id, id, Utc::now()).await? {
+        return Err(ApiError::NotFound("no such key".to_owned()));
+    }
+    audit::record(
+        &state.db.conn,
+        AuditEvent::new("api_key.revoked", Some(actor.user.id), client.ip.clone())
+            .target("api_key", id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A caller authenticated by an API key.
+#[derive(Debug, Clone)]
+pub struct KeyContext {
+    /// The key.
+    pub key: ApiKey,
+    /// Its owner, as stored now.
+    pub user: User,
+    /// Models the key may use (`None`: all).
+    pub models: Option<Vec<String>>,
+}
+
+impl KeyContext {
+    /// Whether the key may use this model name.
+    pub fn allows(&self, model: &str) -> bool {
+        self.models
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|m| m == model))
+    }
+}
+
+/// Why a key was refused (all answered as 401 `invalid_api_key`, with these messages).
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Unknown, malformed or revoked.
+    #[error("Incorrect API key provided.")]
+    Invalid,
+    /// Past its expiry.
+    #[error("This API key has expired.")]
+    Expired,
+    /// The owner's account is disabled.
+    #[error("The account of this API key is disabled.")]
+    Disabled,
+    /// Database trouble.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Looks a key up by its keyed hash and checks it and its owner.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<KeyContext, KeyError> {
+    if !token.starts_with(PREFIX) || token.len() > 128 {
+        return Err(KeyError::Invalid);
+    }
+    let hash = state.auth.keys.hash(token);
+    let key = store::get_by_hash(&state.db.conn, &hash)
+        .await?
+        .ok_or(KeyError::Invalid)?;
+    if key.revoked_at.is_some() {
+        return Err(KeyError::Invalid);
+    }
+    let now = Utc::now();
+    if key.expires_at.is_some_and(|at| at <= now) {
+        return Err(KeyError::Expired);
+    }
+    let user = crate::auth::store::get_user(&state.db.conn, key.user_id)
+        .await?
+        .ok_or(KeyError::Invalid)?;
+    if !user.is_active {
+        return Err(KeyError::Disabled);
+    }
+    // Recording every use would be a write per request; minute precision is enough.
+    if key
+        .last_used_at
+        .is_none_or(|at| now - at > Duration::minutes(1))
+    {
+        let db = state.db.conn.clone();
+        let id = key.id;
+        state.tasks.spawn(async move {
+            if let Err(e) = store::touch(&db, id, now).await {
+                tracing::warn!(error = %e, "could not record API key use");
+            }
+        });
+    }
+    let models = key
+        .models
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok());
+    Ok(KeyContext { key, user, models })
+}

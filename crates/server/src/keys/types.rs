@@ -1,0 +1,54 @@
+//! Request and response types of gateway API keys.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// `POST /api/keys`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKeyRequest {
+    /// Label, 1–64 characters.
+    pub name: String,
+    /// When the key stops working (RFC 3339, in the future).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Models the key may use (public names or aliases); absent: all the owner may use.
+    pub models: Option<Vec<String>>,
+}
+
+/// A key as listed: never the key itself.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Label.
+    pub name: String,
+    /// Masked form, `sk-llmm-…a1b2`.
+    pub hint: String,
+    /// Allowed models (`null`: all).
+    pub models: Option<Vec<String>>,
+    /// Expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Last use.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new key: the only response that carries `key`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedKeyResponse {
+    /// The key. Shown once; store it now.
+    pub key: String,
+    /// Everything else.
+    #[serde(flatten)]
+    pub info: KeyResponse,
+}
+
+/// A list of keys.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyList {
+    /// Keys, newest first.
+    pub items: Vec<KeyResponse>,
+}

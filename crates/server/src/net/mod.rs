@@ -1,0 +1,7 @@
+//! Outbound HTTP: the SSRF guard for user-supplied URLs and the pooled clients the gateway
+//! uses to reach upstreams.
+
+pub mod client;
+pub mod ssrf;
+
+pub use client::OutboundClients;

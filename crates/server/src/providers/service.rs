@@ -1,0 +1,503 @@
+//! Provider rules: who may see and change which provider, validation, key encryption, the
+//! SSRF check of personal base URLs, connection tests and model refresh.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::Utc;
+use llm_adapters::types::{ChatRequest, Message, ProviderKind, Role};
+use secrecy::SecretString;
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::store::{self, Provider, ProviderKey};
+use super::types::{
+    CreateProviderRequest, DefaultParams, KeyInfo, ProviderResponse, TestProviderResponse,
+    UpdateProviderRequest,
+};
+use super::validate;
+use crate::audit::{self, AuditEvent};
+use crate::auth::service::{AuthContext, ClientInfo};
+use crate::error::{ApiError, ApiResult};
+use crate::gateway::upstream::{self, Target};
+use crate::net::ssrf;
+use crate::state::AppState;
+
+/// Vault context of a provider key: binds the ciphertext to its row.
+pub fn key_context(key_id: Uuid) -> String {
+    format!("provider-key:{key_id}")
+}
+
+/// The parsed JSON columns of a provider.
+pub struct Parsed {
+    /// Wire format.
+    pub kind: ProviderKind,
+    /// Upstream model names.
+    pub models: Vec<String>,
+    /// Public name → upstream name.
+    pub aliases: BTreeMap<String, String>,
+    /// Default parameters.
+    pub defaults: DefaultParams,
+}
+
+/// Reads the JSON columns (a damaged column reads as empty rather than failing a request).
+pub fn parse(p: &Provider) -> Parsed {
+    Parsed {
+        kind: ProviderKind::parse(&p.kind).unwrap_or(ProviderKind::OpenaiCompatible),
+        models: serde_json::from_str(&p.models).unwrap_or_default(),
+        aliases: serde_json::from_str(&p.model_aliases).unwrap_or_default(),
+        defaults: serde_json::from_str(&p.default_params).unwrap_or_default(),
+    }
+}
+
+fn response(p: &Provider, keys: &[ProviderKey], show_keys: bool) -> ProviderResponse {
+    let parsed = parse(p);
+    ProviderResponse {
+        id: p.id,
+        name: p.name.clone(),
+        kind: p.kind.clone(),
+        base_url: p.base_url.clone(),
+        api_version: p.api_version.clone(),
+        owner: if p.owner_id.is_some() {
+            "personal"
+        } else {
+            "shared"
+        }
+        .to_owned(),
+        keys: if show_keys {
+            keys.iter()
+                .filter(|k| k.provider_id == p.id)
+                .map(|k| KeyInfo {
+                    id: k.id,
+                    hint: k.hint.clone(),
+                    enabled: k.enabled,
+                    created_at: k.created_at,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        models: parsed.models,
+        model_aliases: parsed.aliases,
+        default_params: parsed.defaults,
+        timeout_secs: p.timeout_secs,
+        priority: p.priority,
+        weight: p.weight,
+        enabled: p.enabled,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    }
+}
+
+async fn with_keys(state: &AppState, p: &Provider, show: bool) -> ApiResult<ProviderResponse> {
+    let keys = store::list_keys(&state.db.conn, &[p.id]).await?;
+    Ok(response(p, &keys, show))
+}
+
+/// Checks a personal provider's base URL against the SSRF rules: its form now, and what its
+/// host resolves to now (connections are checked again each time).
+async fn check_personal_url(state: &AppState, base_url: &str) -> ApiResult<()> {
+    let allow = state.outbound.allow_list();
+    let url = ssrf::check_url(base_url, allow).map_err(|e| ApiError::field("base_url", e.to_string()))?;
+    if let Some(url::Host::Domain(host)) = url.host() {
+        let lookup = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            tokio::net::lookup_host((host, 0)),
+        )
+        .await;
+        let addrs: Vec<_> = match lookup {
+            Ok(Ok(addrs)) => addrs.collect(),
+            _ => Vec::new(),
+        };
+        if addrs.is_empty() {
+            return Err(ApiError::field(
+                "base_url",
+                ssrf::SsrfError::Unresolvable(host.to_owned()).to_string(),
+            ));
+        }
+        for a in addrs {
+            ssrf::check_ip(a.ip(), allow).map_err(|e| ApiError::field("base_url", e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+fn new_key(state: &AppState, provider_id: Uuid, key: &str) -> ApiResult<ProviderKey> {
+    let id = Uuid::now_v7();
+    Ok(ProviderKey {
+        id,
+        provider_id,
+        key_enc: state.vault.encrypt(key.as_bytes(), &key_context(id))?,
+        hint: validate::hint(key),
+        enabled: true,
+        created_at: Utc::now(),
+    })
+}
+
+/// Creates a provider: shared when `owner` is `None` (admins), else personal.
+pub async fn create(
+    state: &AppState,
+    actor: &AuthContext,
+    owner: Option<Uuid>,
+    req: CreateProviderRequest,
+    client: &ClientInfo,
+) -> ApiResult<ProviderResponse> {
+    let name = validate::name(&req.name)?;
+    let kind = validate::kind(&req.kind)?;
+    let base_url = validate::base_url(kind, req.base_url.as_deref())?;
+    if owner.is_some() {
+        check_personal_url(state, &base_url).await?;
+    }
+    let api_version = validate::api_version(kind, req.api_version.as_deref())?;
+    let mut keys = Vec::new();
+    if let Some(k) = &req.api_key {
+        keys.push(validate::api_key("api_key", k)?);
+    }
+    for (i, k) in req.api_keys.iter().flatten().enumerate() {
+        keys.push(validate::api_key(&format!("api_keys[{i}]"), k)?);
+    }
+    if keys.is_empty() && kind.needs_key() {
+        return Err(ApiError::field(
+            "api_key",
+            format!("is required for {}", kind.as_str()),
+        ));
+    }
+    let models = validate::models(req.models.as_deref().unwrap_or_default())?;
+    let aliases = validate::aliases(&req.model_aliases.unwrap_or_default())?;
+    let defaults = req.default_params.unwrap_or_default();
+    validate::default_params(&defaults)?;
+    let timeout_secs = validate::int_in("timeout_secs", req.timeout_secs.unwrap_or(60), 1, 600)?;
+    let priority = validate::int_in("priority", req.priority.unwrap_or(0), -1000, 1000)?;
+    let weight = validate::int_in("weight", req.weight.unwrap_or(1), 1, 1000)?;
+    if store::name_taken(&state.db.conn, owner, &name, None).await? {
+        return Err(ApiError::Conflict(format!(
+            "a provider named {name:?} already exists"
+        )));
+    }
+    let now = Utc::now();
+    let provider = Provider {
+        id: Uuid::now_v7(),
+        owner_id: owner,
+        name,
+        kind: kind.as_str().to_owned(),
+        base_url,
+        api_version,
+        models: serde_json::to_string(&models).map_err(anyhow::Error::from)?,
+        model_aliases: serde_json::to_string(&aliases).map_err(anyhow::Error::from)?,
+        default_params: serde_json::to_string(&defaults).map_err(anyhow::Error::from)?,
+        timeout_secs,
+        priority,
+        weight,
+        enabled: req.enabled.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+    };
+    let txn = state.db.conn.begin().await?;
+    let provider = store::insert_provider(&txn, provider).await?;
+    let mut stored = Vec::new();
+    for k in &keys {
+        stored.push(store::insert_key(&txn, new_key(state, provider.id, k)?).await?);
+    }
+    audit::record(
+        &txn,
+        AuditEvent::new("provider.created", Some(actor.user.id), client.ip.clone())
+            .target("provider", provider.id)
+            .details(serde_json::json!({
+                "name": provider.name, "kind": provider.kind, "shared": owner.is_none(),
+                "keys": stored.len(),
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.gateway.invalidate();
+    Ok(response(&provider, &stored, true))
+}
+
+/// The shared providers, with key hints (admins).
+pub async fn list_shared(state: &AppState) -> ApiResult<Vec<ProviderResponse>> {
+    let providers = store::list_providers(&state.db.conn, None).await?;
+    let ids: Vec<Uuid> = providers.iter().map(|p| p.id).collect();
+    let keys = store::list_keys(&state.db.conn, &ids).await?;
+    Ok(providers.iter().map(|p| response(p, &keys, true)).collect())
+}
+
+/// The caller's personal providers (with key hints), then the enabled shared ones (without).
+pub async fn list_for_user(
+    state: &AppState,
+    actor: &AuthContext,
+) -> ApiResult<Vec<ProviderResponse>> {
+    let own = store::list_providers(&state.db.conn, Some(actor.user.id)).await?;
+    let ids: Vec<Uuid> = own.iter().map(|p| p.id).collect();
+    let keys = store::list_keys(&state.db.conn, &ids).await?;
+    let mut out: Vec<ProviderResponse> = own.iter().map(|p| response(p, &keys, true)).collect();
+    let shared = store::list_providers(&state.db.conn, None).await?;
+    out.extend(
+        shared
+            .iter()
+            .filter(|p| p.enabled)
+            .map(|p| response(p, &[], actor.is_admin())),
+    );
+    Ok(out)
+}
+
+/// What the caller may do with a provider.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// See it (shared providers: every user).
+    Read,
+    /// Change it, test it, manage its keys.
+    Manage,
+}
+
+/// Loads a provider the caller may reach; others' personal providers are 404.
+pub async fn load(
+    state: &AppState,
+    actor: &AuthContext,
+    id: Uuid,
+    access: Access,
+) -> ApiResult<Provider> {
+    let not_found = || ApiError::NotFound("no such provider".to_owned());
+    let p = store::get_provider(&state.db.conn, id)
+        .await?
+        .ok_or_else(not_found)?;
+    match p.owner_id {
+        Some(owner) if owner == actor.user.id => Ok(p),
+        Some(_) => Err(not_found()),
+        None if actor.is_admin() => Ok(p),
+        None if access == Access::Read && p.enabled => Ok(p),
+        None if access == Access::Read => Err(not_found()),
+        None => Err(ApiError::Forbidden(
+            "only admins manage shared providers".to_owned(),
+        )),
+    }
+}
+
+/// A provider as the caller may see it.
+pub async fn get(state: &AppState, actor: &AuthContext, id: Uuid) -> ApiResult<ProviderResponse> {
+    let p = load(state, actor, id, Access::Read).await?;
+    let show = p.owner_id.is_some() || actor.is_admin();
+    with_keys(state, &p, show).await
+}
+
+/// Changes the fields present in `req`.
+pub async fn update(
+    state: &AppState,
+    actor: &AuthContext,
+    mut p: Provider,
+    req: UpdateProviderRequest,
+    client: &ClientInfo,
+) -> ApiResult<ProviderResponse> {
+    let kind = validate::kind(&p.kind)?;
+    if let Some(name) = &req.name {
+        let name = validate::name(name)?;
+        if store::name_taken(&state.db.conn, p.owner_id, &name, Some(p.id)).await? {
+            return Err(ApiError::Conflict(format!(
+                "a provider named {name:?} already exists"
+            )));
+        }
+        p.name = name;
+    }
+    if let Some(url) = &req.base_url {
+        let url = validate::base_url(kind, Some(url))?;
+        if p.owner_id.is_some() {
+            check_personal_url(state, &url).await?;
+        }
+        p.base_url = url;
+    }
+    if let Some(v) = &req.api_version {
+        p.api_version = validate::api_version(kind, v.as_deref())?;
+    }
+    if let Some(models) = &req.models {
+        p.models = serde_json::to_string(&validate::models(models)?).map_err(anyhow::Error::from)?;
+    }
+    if let Some(aliases) = &req.model_aliases {
+        p.model_aliases =
+            serde_json::to_string(&validate::aliases(aliases)?).map_err(anyhow::Error::from)?;
+    }
+    if let Some(d) = &req.default_params {
+        validate::default_params(d)?;
+        p.default_params = serde_json::to_string(d).map_err(anyhow::Error::from)?;
+    }
+    if let Some(t) = req.timeout_secs {
+        p.timeout_secs = validate::int_in("timeout_secs", t, 1, 600)?;
+    }
+    if let Some(v) = req.priority {
+        p.priority = validate::int_in("priority", v, -1000, 1000)?;
+    }
+    if let Some(v) = req.weight {
+        p.weight = validate::int_in("weight", v, 1, 1000)?;
+    }
+    if let Some(e) = req.enabled {
+        p.enabled = e;
+    }
+    p.updated_at = Utc::now();
+    let txn = state.db.conn.begin().await?;
+    let p = store::update_provider(&txn, p).await?;
+    audit::record(
+        &txn,
+        AuditEvent::new("provider.updated", Some(actor.user.id), client.ip.clone())
+            .target("provider", p.id)
+            .details(serde_json::json!({ "name": p.name, "enabled": p.enabled })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.outbound.forget(p.id);
+    state.gateway.invalidate();
+    with_keys(state, &p, true).await
+}
+
+/// Deletes a provider with its keys.
+pub async fn delete(
+    state: &AppState,
+    actor: &AuthContext,
+    p: Provider,
+    client: &ClientInfo,
+) -> ApiResult<()> {
+    let txn = state.db.conn.begin().await?;
+    store::delete_provider(&txn, p.id).await?;
+    audit::record(
+        &txn,
+        AuditEvent::new("provider.deleted", Some(actor.user.id), client.ip.clone())
+            .target("provider", p.id)
+            .details(serde_json::json!({ "name": p.name })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.outbound.forget(p.id);
+    state.gateway.invalidate();
+    Ok(())
+}
+
+/// Adds a key (a new channel).
+pub async fn add_key(
+    state: &AppState,
+    actor: &AuthContext,
+    p: Provider,
+    raw: &str,
+    client: &ClientInfo,
+) -> ApiResult<ProviderResponse> {
+    let key = validate::api_key("api_key", raw)?;
+    let txn = state.db.conn.begin().await?;
+    let stored = store::insert_key(&txn, new_key(state, p.id, &key)?).await?;
+    audit::record(
+        &txn,
+        AuditEvent::new("provider.key_added", Some(actor.user.id), client.ip.clone())
+            .target("provider", p.id)
+            .details(serde_json::json!({ "key_id": stored.id, "hint": stored.hint })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.gateway.invalidate();
+    with_keys(state, &p, true).await
+}
+
+/// Removes a key.
+pub async fn delete_key(
+    state: &AppState,
+    actor: &AuthContext,
+    p: Provider,
+    key_id: Uuid,
+    client: &ClientInfo,
+) -> ApiResult<ProviderResponse> {
+    let txn = state.db.conn.begin().await?;
+    if !store::delete_key(&txn, p.id, key_id).await? {
+        return Err(ApiError::NotFound("no such key".to_owned()));
+    }
+    audit::record(
+        &txn,
+        AuditEvent::new("provider.key_deleted", Some(actor.user.id), client.ip.clone())
+            .target("provider", p.id)
+            .details(serde_json::json!({ "key_id": key_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.gateway.invalidate();
+    with_keys(state, &p, true).await
+}
+
+/// The provider with its first enabled key, ready to call.
+async fn target(state: &AppState, p: &Provider) -> ApiResult<Target> {
+    let keys = store::list_keys(&state.db.conn, &[p.id]).await?;
+    let key = match keys.iter().find(|k| k.enabled) {
+        Some(k) => decrypt_key(state, k)?,
+        None => SecretString::from(String::new()),
+    };
+    Ok(Target::new(p, key, keys.iter().find(|k| k.enabled).map(|k| k.id)))
+}
+
+/// A real minimal call ("Say OK", one answer token) to see that URL, key and model work.
+pub async fn test(
+    state: &AppState,
+    p: &Provider,
+    model: Option<String>,
+) -> ApiResult<TestProviderResponse> {
+    let parsed = parse(p);
+    let Some(model) = model
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+        .or_else(|| parsed.models.first().cloned())
+        .or_else(|| parsed.aliases.values().next().cloned())
+    else {
+        return Err(ApiError::field(
+            "model",
+            "is required: the provider has no models yet (refresh or enter them first)",
+        ));
+    };
+    let target = target(state, p).await?;
+    let req = ChatRequest {
+        model: model.clone(),
+        messages: vec![Message::text(Role::User, "Say OK.")],
+        max_tokens: Some(5),
+        ..ChatRequest::default()
+    };
+    let started = Instant::now();
+    let outcome = upstream::chat_once(state, &target, &req).await;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(match outcome {
+        Ok(res) => TestProviderResponse {
+            ok: true,
+            model,
+            latency_ms,
+            reply: Some(res.content.chars().take(200).collect()),
+            error: None,
+        },
+        Err(e) => TestProviderResponse {
+            ok: false,
+            model,
+            latency_ms,
+            reply: None,
+            error: Some(e.to_string()),
+        },
+    })
+}
+
+/// Replaces the model list with what the upstream lists.
+pub async fn refresh_models(
+    state: &AppState,
+    actor: &AuthContext,
+    mut p: Provider,
+    client: &ClientInfo,
+) -> ApiResult<ProviderResponse> {
+    let target = target(state, &p).await?;
+    let models = upstream::list_models(state, &target)
+        .await
+        .map_err(|e| ApiError::field("models", format!("could not list models: {e}")))?;
+    p.models = serde_json::to_string(&models).map_err(anyhow::Error::from)?;
+    p.updated_at = Utc::now();
+    let p = store::update_provider(&state.db.conn, p).await?;
+    audit::record(
+        &state.db.conn,
+        AuditEvent::new("provider.models_refreshed", Some(actor.user.id), client.ip.clone())
+            .target("provider", p.id)
+            .details(serde_json::json!({ "models": models.len() })),
+    )
+    .await?;
+    state.gateway.invalidate();
+    with_keys(state, &p, true).await
+}
+
+/// Decrypts a stored key.
+pub fn decrypt_key(state: &AppState, k: &ProviderKey) -> anyhow::Result<SecretString> {
+    let plain = state.vault.decrypt(&k.key_enc, &key_context(k.id))?;
+    Ok(SecretString::from(String::from_utf8(plain)?))
+}
