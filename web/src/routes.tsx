@@ -6,6 +6,7 @@ import { AuthProvider } from './auth/AuthProvider.tsx';
 import { RequireAdmin, RequireAuth } from './auth/guards.tsx';
 import { Layout } from './components/Layout.tsx';
 import { AdminLayout } from './pages/admin/AdminLayout.tsx';
+import { AdminProvidersPage } from './pages/admin/AdminProvidersPage.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
 import { AuditLogPage } from './pages/admin/AuditLogPage.tsx';
 import { RegistrationPage } from './pages/admin/RegistrationPage.tsx';
@@ -17,7 +18,9 @@ import { SetupPage } from './pages/auth/SetupPage.tsx';
 import { VerifyEmailPage } from './pages/auth/VerifyEmailPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { RouteErrorPage } from './pages/RouteErrorPage.tsx';
+import { ApiKeysSettings } from './pages/settings/ApiKeysSettings.tsx';
 import { ProfileSettings } from './pages/settings/ProfileSettings.tsx';
+import { ProviderSettings } from './pages/settings/ProviderSettings.tsx';
 import { SecuritySettings } from './pages/settings/SecuritySettings.tsx';
 import { SessionsSettings } from './pages/settings/SessionsSettings.tsx';
 import { SettingsLayout } from './pages/settings/SettingsLayout.tsx';
@@ -53,6 +56,8 @@ export const routes: RouteObject[] = [
               { path: 'profile', element: <ProfileSettings /> },
               { path: 'security', element: <SecuritySettings /> },
               { path: 'sessions', element: <SessionsSettings /> },
+              { path: 'providers', element: <ProviderSettings /> },
+              { path: 'api-keys', element: <ApiKeysSettings /> },
             ],
           },
           {
@@ -64,6 +69,7 @@ export const routes: RouteObject[] = [
                 children: [
                   { index: true, element: <Navigate to="users" replace /> },
                   { path: 'users', element: <AdminUsersPage /> },
+                  { path: 'providers', element: <AdminProvidersPage /> },
                   { path: 'audit-log', element: <AuditLogPage /> },
                   { path: 'registration', element: <RegistrationPage /> },
                 ],

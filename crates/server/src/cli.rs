@@ -64,6 +64,15 @@ enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Re-encrypt every stored secret (provider keys, 2FA secrets, OAuth client secrets) with
+    /// a new encryption key. Stop the server first. Without `--new-key-stdin` a key is
+    /// generated and written to `DATA_DIR/secrets.toml`; when `ENCRYPTION_KEY` is set in the
+    /// environment or config file, give the new key on stdin and set it there afterwards.
+    RotateEncryptionKey {
+        /// Read the new key from the first line of standard input.
+        #[arg(long)]
+        new_key_stdin: bool,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -159,6 +168,64 @@ fn describe_api_error(err: &crate::error::ApiError) -> String {
     }
 }
 
+async fn rotate_encryption_key(config: &Config, from_stdin: bool) -> anyhow::Result<ExitCode> {
+    use secrecy::SecretString;
+
+    let (secrets, outcome) = crate::config::secrets::resolve(config)?;
+    let configured = config.encryption_key.is_some();
+    if configured && !from_stdin {
+        eprintln!(
+            "error: ENCRYPTION_KEY is set in the environment or config file: pass the new key \
+             with --new-key-stdin, then set ENCRYPTION_KEY to it before starting the server"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let new_key = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let key = line.trim().to_owned();
+        if let Err(problem) = crate::config::secrets::check_strength(&key) {
+            eprintln!("error: the new key is {problem}");
+            return Ok(ExitCode::from(2));
+        }
+        SecretString::from(key)
+    } else {
+        crate::config::secrets::new_encryption_key()
+    };
+    let old = crate::crypto::Vault::new(&secrets)?;
+    let new = crate::crypto::Vault::new(&crate::config::secrets::Secrets {
+        secret_key: secrets.secret_key.clone(),
+        encryption_key: new_key.clone(),
+    })?;
+    if old.key_id() == new.key_id() {
+        eprintln!("error: the new key is the current key");
+        return Ok(ExitCode::from(2));
+    }
+    let db = Database::connect(&config.database).await?;
+    db.migrate().await?;
+    let report = crate::crypto::rotate::rotate(&db.conn, &old, &new).await;
+    db.close().await;
+    let report = report?;
+    println!(
+        "re-encrypted {} provider key(s), {} 2FA secret(s), {} OAuth client secret(s) with key {} ({} already current)",
+        report.provider_keys,
+        report.totp_secrets,
+        report.oauth_secrets,
+        new.key_id(),
+        report.already_current
+    );
+    if configured {
+        println!("now set ENCRYPTION_KEY to the new key before starting the server");
+    } else {
+        let path = crate::config::secrets::replace_encryption_key(config, &new_key)?;
+        println!("the new key is in {}", path.display());
+        if let crate::config::secrets::SecretsOutcome::Configured = outcome {
+            println!("(ENCRYPTION_KEY from the configuration is no longer needed)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn load_config(args: &GlobalArgs) -> Result<Config, crate::config::ConfigError> {
     let mut flags: HashMap<&'static str, String> = HashMap::new();
     for (key, value) in [
@@ -235,6 +302,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             }
+        }
+        Command::RotateEncryptionKey { new_key_stdin } => {
+            return rotate_encryption_key(&config, new_key_stdin).await;
         }
         Command::Config { .. } => {}
     }

@@ -2,7 +2,13 @@
 // aria-describedby), a form-level alert, and notices. Server-side field errors come from a
 // 422's `details.fields`.
 
-import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
+import {
+  useId,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
 import { useAuth } from '../auth/context.ts';
@@ -90,6 +96,33 @@ export function TextAreaField({ label, error, hint, testId, ...textarea }: TextA
           data-testid={testId}
           {...textarea}
         />
+      )}
+    </FieldShell>
+  );
+}
+
+type SelectFieldProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> & {
+  label: string;
+  error?: string | null;
+  hint?: ReactNode;
+  testId?: string;
+};
+
+/** A labelled `<select>` with its hint and error; the options are its children. */
+export function SelectField({ label, error, hint, testId, children, ...select }: SelectFieldProps) {
+  return (
+    <FieldShell label={label} error={error} hint={hint} testId={testId}>
+      {({ id, describedBy, invalid }) => (
+        <select
+          id={id}
+          className="select"
+          aria-invalid={invalid || undefined}
+          aria-describedby={describedBy}
+          data-testid={testId}
+          {...select}
+        >
+          {children}
+        </select>
       )}
     </FieldShell>
   );

@@ -178,6 +178,20 @@ pub fn resolve(config: &Config) -> anyhow::Result<(Secrets, SecretsOutcome)> {
     Ok((secrets, SecretsOutcome::Generated(path, generated)))
 }
 
+/// Writes a new `encryption_key` into the secrets file, keeping its `secret_key`.
+pub fn replace_encryption_key(config: &Config, new_key: &SecretString) -> anyhow::Result<PathBuf> {
+    let path = config.data_dir.join(SECRETS_FILE);
+    let stored = read_file(&path)?;
+    let secret = stored.and_then(|f| f.secret_key);
+    write_file(&path, secret.as_deref(), Some(new_key.expose_secret()))?;
+    Ok(path)
+}
+
+/// A new random encryption key.
+pub fn new_encryption_key() -> SecretString {
+    SecretString::from(generate_key())
+}
+
 fn read_file(path: &Path) -> anyhow::Result<Option<SecretsFile>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,

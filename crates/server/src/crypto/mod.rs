@@ -2,6 +2,8 @@
 //! with a key derived from `ENCRYPTION_KEY`. Each ciphertext names the key it was made with
 //! (`v1:<key id>:<base64 nonce+ciphertext>`) so a key rotation can find and re-encrypt it.
 
+pub mod rotate;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng};

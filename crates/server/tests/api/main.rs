@@ -3,6 +3,7 @@
 
 mod fake_oidc;
 mod helpers;
+mod llm;
 mod smtp_sink;
 
 mod account_security;
@@ -11,6 +12,9 @@ mod admin;
 mod errors;
 mod lifecycle;
 mod oidc;
+mod providers;
+mod gateway;
+mod api_keys;
 mod storage;
 mod system;
 mod web;

@@ -1,4 +1,4 @@
-// Admin frame: heading and section links (users, audit log, registration).
+// Admin frame: heading and section links (users, providers, audit log, registration).
 
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
@@ -16,6 +16,9 @@ export function AdminLayout() {
       <nav className="tabs" aria-label={t('admin.sections')}>
         <NavLink to="/admin/users" className="tab" data-testid="admin-tab-users">
           {t('admin.users')}
+        </NavLink>
+        <NavLink to="/admin/providers" className="tab" data-testid="admin-tab-providers">
+          {t('admin.providers')}
         </NavLink>
         <NavLink to="/admin/audit-log" className="tab" data-testid="admin-tab-audit">
           {t('admin.auditLog')}

@@ -1,5 +1,5 @@
-// Settings frame: heading, section links (profile, security, sessions) and, while the email
-// address is not verified, a banner that can mail a new verification link.
+// Settings frame: heading, section links (profile, security, sessions, provider keys, API keys)
+// and, while the email address is not verified, a banner that can mail a new verification link.
 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -30,6 +30,12 @@ export function SettingsLayout() {
         </NavLink>
         <NavLink to="/settings/sessions" className="tab" data-testid="settings-tab-sessions">
           {t('settings.sessions')}
+        </NavLink>
+        <NavLink to="/settings/providers" className="tab" data-testid="settings-tab-providers">
+          {t('settings.providers')}
+        </NavLink>
+        <NavLink to="/settings/api-keys" className="tab" data-testid="settings-tab-api-keys">
+          {t('settings.apiKeys')}
         </NavLink>
       </nav>
       <Outlet />
