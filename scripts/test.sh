@@ -4,7 +4,8 @@
 #   2. installs what the tests need (npm packages, Debian's chromium and CJK fonts) if missing;
 #   3. web unit tests (Vitest);
 #   4. Rust unit, API (SQLite and PostgreSQL) and CLI tests;
-#   5. the end-to-end test: the built binary driven by headless Chromium.
+#   5. the end-to-end test: the built binary driven by headless Chromium, with a fake LLM
+#      upstream, and the official openai Python SDK (in a venv) against the gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -42,6 +43,14 @@ if ((${#missing[@]})); then
 fi
 command -v npm >/dev/null 2>&1 || { echo "error: npm is required (Node.js 20+)" >&2; exit 1; }
 
+step "python: the official openai SDK (pinned in tests/sdk/requirements.txt) in a venv"
+venv="${LLM_MANAGER_CACHE:-$HOME/.cache/llm-manager}/sdk-venv"
+if [[ ! -x "$venv/bin/python" || tests/sdk/requirements.txt -nt "$venv/.installed" ]]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
+  touch "$venv/.installed"
+fi
+
 step "web: npm ci and Vitest"
 (
   cd web
@@ -58,5 +67,11 @@ step "rust: build, then unit, API (SQLite + PostgreSQL) and CLI tests"
 cargo build --workspace --bins --locked
 cargo test --workspace --locked
 
-step "end to end: the built binary in headless Chromium"
-LLM_MANAGER_BIN="$CARGO_TARGET_DIR/debug/llm-manager" node web/e2e/status.e2e.mjs
+step "end to end: the built binary in headless Chromium, a fake upstream, the openai SDK"
+fake_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$CARGO_TARGET_DIR/debug/fake-llm" --addr "127.0.0.1:$fake_port" --models fake-model,claude-fake >/dev/null &
+fake_pid=$!
+trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
+wait_for "the fake upstream" 30 curl -sf "http://127.0.0.1:$fake_port/v1/models"
+FAKE_LLM_URL="http://127.0.0.1:$fake_port" SDK_PYTHON="$venv/bin/python" \
+  LLM_MANAGER_BIN="$CARGO_TARGET_DIR/debug/llm-manager" node web/e2e/status.e2e.mjs

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // End-to-end check of the embedded web UI in a real headless Chromium against a real server.
 //
+//   FAKE_LLM_URL=http://127.0.0.1:PORT SDK_PYTHON=.venv/bin/python \
 //   LLM_MANAGER_BIN=target/debug/llm-manager node web/e2e/status.e2e.mjs
 //
-// Runs two suites against one fresh server (see harness.mjs for how it is started and judged):
+// Runs the suites against one fresh server (see harness.mjs for how it is started and judged):
 // this file's (the System Status page, language and theme switching, the SPA fallback, the
-// offline API docs and a phone viewport) and then accounts.e2e.mjs's (first-admin setup,
-// registration, login/logout, settings, password change, sessions, user admin, audit log).
+// offline API docs and a phone viewport), accounts.e2e.mjs's (first-admin setup, registration,
+// login/logout, settings, password change, sessions, user admin, audit log),
+// providers.e2e.mjs's (providers against the fake upstream at FAKE_LLM_URL, API keys),
+// sdk.e2e.mjs's (the official openai Python SDK through /v1) and security.e2e.mjs's.
 // Prints one line per check and a final "N passed, M failed" line; exits 1 when a check failed,
 // 2 when LLM_MANAGER_BIN is not set. Screenshots go to E2E_SCREENSHOT_DIR (default
 // web/e2e/screenshots).
@@ -14,6 +17,8 @@
 import { pathToFileURL } from 'node:url';
 import { defineAccountChecks } from './accounts.e2e.mjs';
 import { defineSecurityChecks } from './security.e2e.mjs';
+import { defineProviderChecks } from './providers.e2e.mjs';
+import { defineSdkChecks } from './sdk.e2e.mjs';
 import { assert, assertEqual, main, newContext, screenshot, text, watchErrors } from './harness.mjs';
 
 /** Waits until the status page shows loaded server facts and readiness. */
@@ -185,5 +190,5 @@ export function defineStatusChecks(ctx) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main([defineStatusChecks, defineAccountChecks, defineSecurityChecks]);
+  main([defineStatusChecks, defineAccountChecks, defineProviderChecks, defineSdkChecks, defineSecurityChecks]);
 }

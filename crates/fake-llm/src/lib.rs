@@ -2,6 +2,22 @@
 //! Chat Completions, Azure OpenAI, Anthropic Messages, Google Gemini and Ollama wire formats,
 //! with scripted latency, throughput, usage figures and failures.
 //!
+//! Rules worth knowing when writing tests against it:
+//! - A request is recorded first, then checked in its format's order (key, required headers and
+//!   fields, model); a request failing a check gets the format's error and does **not** pop the
+//!   model's script. Only requests that pass pop one [`Behaviour`].
+//! - Keys are looked for only in the format's own place: OpenAI and Ollama
+//!   `Authorization: Bearer`, Azure `api-key`, Anthropic `x-api-key`, Gemini `x-goog-api-key` or
+//!   `?key=`.
+//! - "Chunks" in [`Behaviour::DropMidStream`] and [`Behaviour::Stall`] are content chunks (text
+//!   deltas, tool-call pieces); framing events (OpenAI's role chunk, Anthropic's
+//!   `message_start`/`content_block_start`/`ping`) always go first, and the end events
+//!   (finish reason, usage, `[DONE]`, `message_stop`, `done: true`) never follow a cut or stall.
+//! - Anthropic reports `input_tokens` without the cached part (`cache_read_input_tokens`), as
+//!   the real API does; OpenAI and Gemini include cached tokens in the prompt count.
+//! - Gemini streams are SSE with CRLF line ends, as Google sends them (with or without
+//!   `alt=sse`).
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use fake_llm::{Behaviour, FakeLlm};

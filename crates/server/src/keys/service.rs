@@ -9,13 +9,23 @@ use super::types::{CreateKeyRequest, CreatedKeyResponse, KeyResponse};
 use crate::audit::{self, AuditEvent};
 use crate::auth::service::{AuthContext, ClientInfo};
 use crate::auth::store::User;
-use crate::auth::tokens::random_token;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Prefix of every gateway key.
 pub const PREFIX: &str = "sk-llmm-";
 const MAX_KEYS_PER_USER: u64 = 100;
+
+/// `len` random characters of `[0-9A-Za-z]` (43 of them carry 256 bits): no `-` or `_`, so
+/// a double-click selects the whole key.
+fn random_base62(len: usize) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
 
 fn info(k: &ApiKey) -> KeyResponse {
     KeyResponse {
@@ -67,7 +77,7 @@ pub async fn create(
             "at most {MAX_KEYS_PER_USER} keys per user; revoke one first"
         )));
     }
-    let key = format!("{PREFIX}{}", random_token());
+    let key = format!("{PREFIX}{}", random_base62(43));
     let hint = format!("{PREFIX}…{}", &key[key.len() - 4..]);
     let row = ApiKey {
         id: Uuid::now_v7(),
