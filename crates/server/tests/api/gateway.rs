@@ -274,3 +274,29 @@ on_both_databases! {
         assert_eq!(models["data"], json!([]));
     }
 }
+
+on_both_databases! {
+    async fn personal_providers_are_guarded_again_at_connection_time(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let fake = FakeLlm::start().await.unwrap();
+        let user = app.user("pete").await;
+        let own_key = api_key(&app, &user, json!({"name": "k"})).await;
+        // Saved while pointing at a public address (no lookup needed)…
+        let res = app.send_as(&user.access_token, Method::POST, "/api/providers", Some(json!({
+            "name": "Rebound", "kind": "openai_compatible", "base_url": "http://8.8.8.8:9/v1",
+            "api_key": "sk-pete-own-key-0000000", "models": ["fake-model"],
+        }))).await;
+        assert_eq!(res.status(), 201);
+        // …then the stored URL turns private (as a DNS rebinding would): every connection is
+        // checked again, by literal address and by resolved name.
+        for url in [fake.openai_base(), format!("http://localhost:{}/v1", fake.addr().port())] {
+            app.db.execute(&format!("UPDATE providers SET base_url = '{url}' WHERE name = 'Rebound'")).await;
+            app.state.gateway.invalidate();
+            let res = v1(&app, &own_key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "x", false))).await;
+            assert_eq!(res.status(), 502, "{url}");
+            let err: Value = res.json().await.unwrap();
+            assert!(err["error"]["message"].as_str().unwrap().contains("blocked"), "{err}");
+        }
+        assert_eq!(fake.connections(), 0);
+    }
+}
