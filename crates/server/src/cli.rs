@@ -185,7 +185,7 @@ async fn rotate_encryption_key(config: &Config, from_stdin: bool) -> anyhow::Res
         std::io::stdin().read_line(&mut line)?;
         let key = line.trim().to_owned();
         if let Err(problem) = crate::config::secrets::check_strength(&key) {
-            eprintln!("error: the new key is {problem}");
+            eprintln!("error: the new key: {problem}");
             return Ok(ExitCode::from(2));
         }
         SecretString::from(key)

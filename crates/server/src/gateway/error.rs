@@ -53,9 +53,7 @@ impl OaiError {
     pub fn model_not_found(model: &str) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
-            message: format!(
-                "The model `{model}` does not exist or you do not have access to it."
-            ),
+            message: format!("The model `{model}` does not exist or you do not have access to it."),
             kind: "invalid_request_error",
             code: Some("model_not_found"),
             param: Some("model".to_owned()),
@@ -126,7 +124,11 @@ impl OaiError {
                 "server_error",
                 Some("upstream_timeout"),
             ),
-            _ => (StatusCode::BAD_GATEWAY, "server_error", Some("upstream_error")),
+            _ => (
+                StatusCode::BAD_GATEWAY,
+                "server_error",
+                Some("upstream_error"),
+            ),
         };
         let retry_after = match e {
             UpstreamError::Status { retry_after, .. } => *retry_after,

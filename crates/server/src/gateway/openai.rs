@@ -62,7 +62,12 @@ fn invalid(msg: impl Into<String>, param: &str) -> OaiError {
     OaiError::invalid(msg, Some(param))
 }
 
-fn opt_f64(obj: &Map<String, Value>, key: &str, min: f64, max: f64) -> Result<Option<f64>, OaiError> {
+fn opt_f64(
+    obj: &Map<String, Value>,
+    key: &str,
+    min: f64,
+    max: f64,
+) -> Result<Option<f64>, OaiError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_f64() {
@@ -94,12 +99,17 @@ pub fn parse_chat(body: &[u8]) -> Result<ParsedChat, OaiError> {
         )
     })?;
     let Value::Object(obj) = value else {
-        return Err(OaiError::invalid("The request body must be a JSON object.", None));
+        return Err(OaiError::invalid(
+            "The request body must be a JSON object.",
+            None,
+        ));
     };
     for field in REDIRECTING_FIELDS {
         if obj.contains_key(*field) {
             return Err(invalid(
-                format!("'{field}' is not allowed: the gateway chooses the upstream and its credentials"),
+                format!(
+                    "'{field}' is not allowed: the gateway chooses the upstream and its credentials"
+                ),
                 field,
             ));
         }
@@ -116,7 +126,10 @@ pub fn parse_chat(body: &[u8]) -> Result<ParsedChat, OaiError> {
             .map(|(i, m)| parse_message(i, m))
             .collect::<Result<Vec<_>, _>>()?,
         Some(Value::Array(_)) => {
-            return Err(invalid("'messages' must contain at least one message", "messages"));
+            return Err(invalid(
+                "'messages' must contain at least one message",
+                "messages",
+            ));
         }
         None => return Err(invalid("you must provide a messages parameter", "messages")),
         _ => return Err(invalid("'messages' must be an array", "messages")),
@@ -147,7 +160,12 @@ pub fn parse_chat(body: &[u8]) -> Result<ParsedChat, OaiError> {
                     .ok_or_else(|| invalid("'stop' must be a string or up to 4 strings", "stop"))
             })
             .collect::<Result<_, _>>()?,
-        _ => return Err(invalid("'stop' must be a string or up to 4 strings", "stop")),
+        _ => {
+            return Err(invalid(
+                "'stop' must be a string or up to 4 strings",
+                "stop",
+            ));
+        }
     };
     let seed = match obj.get("seed") {
         None | Some(Value::Null) => None,
@@ -200,9 +218,12 @@ pub fn parse_chat(body: &[u8]) -> Result<ParsedChat, OaiError> {
 
 fn parse_message(i: usize, v: &Value) -> Result<Message, OaiError> {
     let p = |field: &str| format!("messages[{i}].{field}");
-    let obj = v
-        .as_object()
-        .ok_or_else(|| invalid(format!("'messages[{i}]' must be an object"), &format!("messages[{i}]")))?;
+    let obj = v.as_object().ok_or_else(|| {
+        invalid(
+            format!("'messages[{i}]' must be an object"),
+            &format!("messages[{i}]"),
+        )
+    })?;
     let role = match obj.get("role").and_then(Value::as_str) {
         Some("system" | "developer") => Role::System,
         Some("user") => Role::User,
@@ -210,7 +231,10 @@ fn parse_message(i: usize, v: &Value) -> Result<Message, OaiError> {
         Some("tool") => Role::Tool,
         _ => {
             return Err(invalid(
-                format!("'{}' must be one of system, developer, user, assistant, tool", p("role")),
+                format!(
+                    "'{}' must be one of system, developer, user, assistant, tool",
+                    p("role")
+                ),
                 &p("role"),
             ));
         }
@@ -232,9 +256,12 @@ fn parse_message(i: usize, v: &Value) -> Result<Message, OaiError> {
     };
     let mut tool_calls = Vec::new();
     if let Some(calls) = obj.get("tool_calls").filter(|v| !v.is_null()) {
-        let calls = calls
-            .as_array()
-            .ok_or_else(|| invalid(format!("'{}' must be an array", p("tool_calls")), &p("tool_calls")))?;
+        let calls = calls.as_array().ok_or_else(|| {
+            invalid(
+                format!("'{}' must be an array", p("tool_calls")),
+                &p("tool_calls"),
+            )
+        })?;
         for (j, c) in calls.iter().enumerate() {
             let f = c.get("function");
             let name = f.and_then(|f| f.get("name")).and_then(Value::as_str);
@@ -267,7 +294,10 @@ fn parse_message(i: usize, v: &Value) -> Result<Message, OaiError> {
         ));
     }
     if content.is_empty() && tool_calls.is_empty() && role != Role::Assistant {
-        return Err(invalid(format!("'{}' is required", p("content")), &p("content")));
+        return Err(invalid(
+            format!("'{}' is required", p("content")),
+            &p("content"),
+        ));
     }
     Ok(Message {
         role,
@@ -290,8 +320,13 @@ fn parse_part(i: usize, j: usize, v: &Value) -> Result<ContentPart, OaiError> {
             let image = v.get("image_url");
             let url = image
                 .and_then(|i| i.get("url").and_then(Value::as_str).or_else(|| i.as_str()))
-                .ok_or_else(|| invalid(format!("'{param}.image_url.url' must be a string"), &param))?;
-            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("data:image/")) {
+                .ok_or_else(|| {
+                    invalid(format!("'{param}.image_url.url' must be a string"), &param)
+                })?;
+            if !(url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with("data:image/"))
+            {
                 return Err(invalid(
                     format!("'{param}.image_url.url' must be an http(s) URL or a data:image/… URL"),
                     &param,
@@ -331,7 +366,10 @@ fn parse_response_format(v: Option<&Value>) -> Result<Option<ResponseFormat>, Oa
                 .ok_or_else(|| invalid("'response_format.json_schema.name' is required", param))?;
             let schema = js.get("schema").cloned().unwrap_or_else(|| json!({}));
             if !schema.is_object() {
-                return Err(invalid("'response_format.json_schema.schema' must be an object", param));
+                return Err(invalid(
+                    "'response_format.json_schema.schema' must be an object",
+                    param,
+                ));
             }
             Ok(Some(ResponseFormat::JsonSchema {
                 name: name.to_owned(),
@@ -388,7 +426,10 @@ fn parse_tool_choice(v: Option<&Value>) -> Result<Option<ToolChoice>, OaiError> 
             "auto" => Ok(Some(ToolChoice::Auto)),
             "none" => Ok(Some(ToolChoice::None)),
             "required" => Ok(Some(ToolChoice::Required)),
-            _ => Err(invalid("'tool_choice' must be auto, none, required or a function", "tool_choice")),
+            _ => Err(invalid(
+                "'tool_choice' must be auto, none, required or a function",
+                "tool_choice",
+            )),
         },
         _ => v
             .get("function")
@@ -412,10 +453,16 @@ pub struct ParsedEmbedding {
 /// Parses a `/v1/embeddings` body.
 pub fn parse_embeddings(body: &[u8]) -> Result<ParsedEmbedding, OaiError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        OaiError::invalid(format!("We could not parse the JSON body of your request: {e}"), None)
+        OaiError::invalid(
+            format!("We could not parse the JSON body of your request: {e}"),
+            None,
+        )
     })?;
     let Value::Object(obj) = value else {
-        return Err(OaiError::invalid("The request body must be a JSON object.", None));
+        return Err(OaiError::invalid(
+            "The request body must be a JSON object.",
+            None,
+        ));
     };
     for field in REDIRECTING_FIELDS {
         if obj.contains_key(*field) {
@@ -450,7 +497,10 @@ pub fn parse_embeddings(body: &[u8]) -> Result<ParsedEmbedding, OaiError> {
         None | Some("float") => false,
         Some("base64") => true,
         Some(_) => {
-            return Err(invalid("'encoding_format' must be float or base64", "encoding_format"));
+            return Err(invalid(
+                "'encoding_format' must be float or base64",
+                "encoding_format",
+            ));
         }
     };
     let dimensions = opt_u32(&obj, "dimensions")?;
@@ -491,7 +541,13 @@ fn tool_calls_json(calls: &[ToolCall]) -> Value {
 }
 
 /// A `chat.completion` object.
-pub fn render_completion(id: &str, created: i64, model: &str, res: &ChatResponse, usage: &Usage) -> Value {
+pub fn render_completion(
+    id: &str,
+    created: i64,
+    model: &str,
+    res: &ChatResponse,
+    usage: &Usage,
+) -> Value {
     let mut message = json!({
         "role": "assistant",
         "content": if res.content.is_empty() && !res.tool_calls.is_empty() { Value::Null } else { Value::String(res.content.clone()) },
@@ -641,24 +697,48 @@ mod tests {
         let r = p.request;
         assert_eq!(r.messages.len(), 4);
         assert_eq!(r.messages[0].role, Role::System);
-        assert!(matches!(r.messages[1].content[1], ContentPart::Image { .. }));
+        assert!(matches!(
+            r.messages[1].content[1],
+            ContentPart::Image { .. }
+        ));
         assert_eq!(r.messages[2].tool_calls[0].name, "look");
         assert_eq!(r.max_tokens, Some(50));
         assert_eq!(r.stop, vec!["END"]);
-        assert!(matches!(r.response_format, Some(ResponseFormat::JsonSchema { .. })));
+        assert!(matches!(
+            r.response_format,
+            Some(ResponseFormat::JsonSchema { .. })
+        ));
         assert_eq!(r.extra.get("presence_penalty"), Some(&json!(0.5)));
     }
 
     #[test]
     fn bad_input_names_the_field() {
         let cases = [
-            (json!({"messages": [{"role": "user", "content": "hi"}]}), "model"),
+            (
+                json!({"messages": [{"role": "user", "content": "hi"}]}),
+                "model",
+            ),
             (json!({"model": "m"}), "messages"),
-            (json!({"model": "m", "messages": [{"role": "wizard", "content": "x"}]}), "messages[0].role"),
-            (json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "temperature": 5}), "temperature"),
-            (json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "api_base": "http://evil"}), "api_base"),
-            (json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "api_key": "sk-x"}), "api_key"),
-            (json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "input_audio"}]}]}), "messages[0].content[0]"),
+            (
+                json!({"model": "m", "messages": [{"role": "wizard", "content": "x"}]}),
+                "messages[0].role",
+            ),
+            (
+                json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "temperature": 5}),
+                "temperature",
+            ),
+            (
+                json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "api_base": "http://evil"}),
+                "api_base",
+            ),
+            (
+                json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "api_key": "sk-x"}),
+                "api_key",
+            ),
+            (
+                json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "input_audio"}]}]}),
+                "messages[0].content[0]",
+            ),
         ];
         for (body, param) in cases {
             let err = parse_chat(body.to_string().as_bytes()).unwrap_err();
@@ -677,7 +757,13 @@ mod tests {
         assert_eq!(v["object"], "chat.completion.chunk");
         assert_eq!(v["choices"][0]["delta"]["role"], "assistant");
         assert!(v["usage"].is_null());
-        let u = w.usage(&Usage { prompt_tokens: 3, completion_tokens: 4, cached_tokens: 1 }).unwrap();
+        let u = w
+            .usage(&Usage {
+                prompt_tokens: 3,
+                completion_tokens: 4,
+                cached_tokens: 1,
+            })
+            .unwrap();
         let v: Value = serde_json::from_str(u.trim_start_matches("data: ").trim()).unwrap();
         assert_eq!(v["usage"]["total_tokens"], 7);
         assert_eq!(v["choices"], json!([]));

@@ -43,7 +43,11 @@ async fn open(
     let res = upstream::send(state, &channel.target, wire).await?;
     let mut body: ByteStream = Box::pin(res.bytes_stream());
     let mut decoder = llm_adapters::stream_decoder(channel.kind);
-    let idle = state.gateway.config.stream_idle_timeout.min(channel.target.timeout);
+    let idle = state
+        .gateway
+        .config
+        .stream_idle_timeout
+        .min(channel.target.timeout);
     loop {
         let next = tokio::time::timeout(idle, body.next())
             .await
@@ -201,15 +205,15 @@ impl Relay {
                 };
                 let events = match next {
                     Err(_) => {
-                        break 'relay End::Failed(OaiError::from_upstream(&UpstreamError::Timeout(
-                            config.stream_idle_timeout.as_secs(),
-                        )));
+                        break 'relay End::Failed(OaiError::from_upstream(
+                            &UpstreamError::Timeout(config.stream_idle_timeout.as_secs()),
+                        ));
                     }
                     Ok(None) if decoder.is_done() || p.finished => break 'relay End::Complete,
                     Ok(None) | Ok(Some(Err(_))) => {
-                        break 'relay End::Failed(OaiError::from_upstream(&UpstreamError::Connect(
-                            "the upstream stream broke off".to_owned(),
-                        )));
+                        break 'relay End::Failed(OaiError::from_upstream(
+                            &UpstreamError::Connect("the upstream stream broke off".to_owned()),
+                        ));
                     }
                     Ok(Some(Ok(bytes))) => match decoder.feed(&bytes) {
                         Ok(events) => events,

@@ -18,7 +18,10 @@ use crate::state::AppState;
 /// The key from `Authorization: Bearer …`, or `api-key` (Azure clients), or `x-api-key`
 /// (Anthropic clients).
 fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let v = v.trim();
         if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") {
             return Some(v[7..].trim());
@@ -85,7 +88,10 @@ pub async fn post_chat_completions(
             Ok(stream) => {
                 let mut res = Body::from_stream(stream).into_response();
                 let h = res.headers_mut();
-                h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+                h.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/event-stream"),
+                );
                 h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
                 // Proxies such as nginx must not hold chunks back.
                 h.insert("x-accel-buffering", HeaderValue::from_static("no"));

@@ -154,7 +154,8 @@ impl Router {
         *self
             .snapshot
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), snap.clone()));
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Instant::now(), snap.clone()));
         Ok(snap)
     }
 
@@ -171,14 +172,16 @@ impl Router {
                 // Weighted random order (Efraimidis–Spirakis): larger key goes first.
                 let u: f64 = rng.random_range(f64::EPSILON..1.0);
                 let key = u.powf(1.0 / f64::from(e.provider.weight.max(1)));
-                Some((e.provider.owner_id.is_some(), e.provider.priority, key, e, upstream))
+                Some((
+                    e.provider.owner_id.is_some(),
+                    e.provider.priority,
+                    key,
+                    e,
+                    upstream,
+                ))
             })
             .collect();
-        ranked.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then(b.1.cmp(&a.1))
-                .then(b.2.total_cmp(&a.2))
-        });
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.total_cmp(&a.2)));
         let now = Instant::now();
         let breakers = self
             .breakers
@@ -189,7 +192,10 @@ impl Router {
             let mut keys: Vec<(Option<Uuid>, SecretString)> = if e.keys.is_empty() {
                 vec![(None, SecretString::from(String::new()))]
             } else {
-                e.keys.iter().map(|(id, k)| (Some(*id), k.clone())).collect()
+                e.keys
+                    .iter()
+                    .map(|(id, k)| (Some(*id), k.clone()))
+                    .collect()
             };
             // Shuffle keys so load spreads over them.
             for i in (1..keys.len()).rev() {
@@ -261,8 +267,13 @@ async fn load(state: &AppState) -> anyhow::Result<Snapshot> {
     let mut by_provider: HashMap<Uuid, Vec<(Uuid, SecretString)>> = HashMap::new();
     for k in keys.iter().filter(|k| k.enabled) {
         match decrypt_key(state, k) {
-            Ok(secret) => by_provider.entry(k.provider_id).or_default().push((k.id, secret)),
-            Err(e) => tracing::error!(key_id = %k.id, error = %e, "provider key cannot be decrypted; skipped"),
+            Ok(secret) => by_provider
+                .entry(k.provider_id)
+                .or_default()
+                .push((k.id, secret)),
+            Err(e) => {
+                tracing::error!(key_id = %k.id, error = %e, "provider key cannot be decrypted; skipped")
+            }
         }
     }
     let entries = providers

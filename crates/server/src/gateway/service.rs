@@ -76,7 +76,11 @@ impl CallInfo {
 }
 
 /// The channels for a model, or the error to answer.
-pub async fn channels_for(state: &AppState, key: &KeyContext, model: &str) -> Result<Vec<Channel>, OaiError> {
+pub async fn channels_for(
+    state: &AppState,
+    key: &KeyContext,
+    model: &str,
+) -> Result<Vec<Channel>, OaiError> {
     if !key.allows(model) {
         return Err(OaiError::model_not_allowed(model));
     }
@@ -191,7 +195,10 @@ pub async fn chat_complete(
     match outcome {
         Ok((res, channel)) => {
             let usage = res.usage.unwrap_or_else(|| Usage {
-                prompt_tokens: state.gateway.tokenizer.count_messages(&parsed.request.messages),
+                prompt_tokens: state
+                    .gateway
+                    .tokenizer
+                    .count_messages(&parsed.request.messages),
                 completion_tokens: state.gateway.tokenizer.count(&res.content),
                 cached_tokens: 0,
             });

@@ -160,7 +160,8 @@ fn looks_like_key(word: &str) -> bool {
         || (w.len() >= 32
             && w.chars().any(|c| c.is_ascii_digit())
             && w.chars().any(|c| c.is_ascii_alphabetic())
-            && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_*.".contains(c)))
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_*.".contains(c)))
 }
 
 /// Sends a request to the channel and returns the response once its head says success.
@@ -234,10 +235,16 @@ pub async fn chat_once(
     req.stream = false;
     let wire = llm_adapters::chat_request(&target.upstream, &req)?;
     let res = send(state, target, wire).await?;
-    let body = tokio::time::timeout(target.timeout.max(Duration::from_secs(600)), read_capped(res, MAX_RESPONSE_BYTES))
-        .await
-        .map_err(|_| UpstreamError::Timeout(target.timeout.as_secs()))??;
-    Ok(llm_adapters::parse_chat_response(target.upstream.kind, &body)?)
+    let body = tokio::time::timeout(
+        target.timeout.max(Duration::from_secs(600)),
+        read_capped(res, MAX_RESPONSE_BYTES),
+    )
+    .await
+    .map_err(|_| UpstreamError::Timeout(target.timeout.as_secs()))??;
+    Ok(llm_adapters::parse_chat_response(
+        target.upstream.kind,
+        &body,
+    )?)
 }
 
 /// An embedding call.
@@ -249,7 +256,10 @@ pub async fn embed(
     let wire = llm_adapters::embedding_request(&target.upstream, req)?;
     let res = send(state, target, wire).await?;
     let body = read_capped(res, MAX_RESPONSE_BYTES).await?;
-    Ok(llm_adapters::parse_embedding_response(target.upstream.kind, &body)?)
+    Ok(llm_adapters::parse_embedding_response(
+        target.upstream.kind,
+        &body,
+    )?)
 }
 
 /// The model names the upstream lists.
@@ -257,7 +267,10 @@ pub async fn list_models(state: &AppState, target: &Target) -> Result<Vec<String
     let wire = llm_adapters::models_request(&target.upstream)?;
     let res = send(state, target, wire).await?;
     let body = read_capped(res, MAX_RESPONSE_BYTES).await?;
-    Ok(llm_adapters::parse_models_response(target.upstream.kind, &body)?)
+    Ok(llm_adapters::parse_models_response(
+        target.upstream.kind,
+        &body,
+    )?)
 }
 
 #[cfg(test)]

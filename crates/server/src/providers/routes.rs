@@ -67,7 +67,9 @@ pub async fn patch_provider(
     AppJson(req): AppJson<UpdateProviderRequest>,
 ) -> ApiResult<AppJson<ProviderResponse>> {
     let p = service::load(&state, &ctx, id, Access::Manage).await?;
-    Ok(AppJson(service::update(&state, &ctx, p, req, &client).await?))
+    Ok(AppJson(
+        service::update(&state, &ctx, p, req, &client).await?,
+    ))
 }
 
 /// Deletes a personal provider (admins: also shared ones) with its keys.
@@ -217,7 +219,9 @@ pub async fn admin_patch_provider(
     AppJson(req): AppJson<UpdateProviderRequest>,
 ) -> ApiResult<AppJson<ProviderResponse>> {
     let p = shared(&state, &admin, id).await?;
-    Ok(AppJson(service::update(&state, &admin, p, req, &client).await?))
+    Ok(AppJson(
+        service::update(&state, &admin, p, req, &client).await?,
+    ))
 }
 
 /// Deletes a shared provider with its keys.

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 use llm_adapters::types::{ChatRequest, Message, ProviderKind, Role};
-use secrecy::SecretString;
 use sea_orm::TransactionTrait;
+use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::store::{self, Provider, ProviderKey};
@@ -98,7 +98,8 @@ async fn with_keys(state: &AppState, p: &Provider, show: bool) -> ApiResult<Prov
 /// host resolves to now (connections are checked again each time).
 async fn check_personal_url(state: &AppState, base_url: &str) -> ApiResult<()> {
     let allow = state.outbound.allow_list();
-    let url = ssrf::check_url(base_url, allow).map_err(|e| ApiError::field("base_url", e.to_string()))?;
+    let url =
+        ssrf::check_url(base_url, allow).map_err(|e| ApiError::field("base_url", e.to_string()))?;
     if let Some(url::Host::Domain(host)) = url.host() {
         let lookup = tokio::time::timeout(
             std::time::Duration::from_secs(5),
@@ -116,7 +117,8 @@ async fn check_personal_url(state: &AppState, base_url: &str) -> ApiResult<()> {
             ));
         }
         for a in addrs {
-            ssrf::check_ip(a.ip(), allow).map_err(|e| ApiError::field("base_url", e.to_string()))?;
+            ssrf::check_ip(a.ip(), allow)
+                .map_err(|e| ApiError::field("base_url", e.to_string()))?;
         }
     }
     Ok(())
@@ -308,7 +310,8 @@ pub async fn update(
         p.api_version = validate::api_version(kind, v.as_deref())?;
     }
     if let Some(models) = &req.models {
-        p.models = serde_json::to_string(&validate::models(models)?).map_err(anyhow::Error::from)?;
+        p.models =
+            serde_json::to_string(&validate::models(models)?).map_err(anyhow::Error::from)?;
     }
     if let Some(aliases) = &req.model_aliases {
         p.model_aliases =
@@ -405,9 +408,13 @@ pub async fn delete_key(
     }
     audit::record(
         &txn,
-        AuditEvent::new("provider.key_deleted", Some(actor.user.id), client.ip.clone())
-            .target("provider", p.id)
-            .details(serde_json::json!({ "key_id": key_id })),
+        AuditEvent::new(
+            "provider.key_deleted",
+            Some(actor.user.id),
+            client.ip.clone(),
+        )
+        .target("provider", p.id)
+        .details(serde_json::json!({ "key_id": key_id })),
     )
     .await?;
     txn.commit().await?;
@@ -422,7 +429,11 @@ async fn target(state: &AppState, p: &Provider) -> ApiResult<Target> {
         Some(k) => decrypt_key(state, k)?,
         None => SecretString::from(String::new()),
     };
-    Ok(Target::new(p, key, keys.iter().find(|k| k.enabled).map(|k| k.id)))
+    Ok(Target::new(
+        p,
+        key,
+        keys.iter().find(|k| k.enabled).map(|k| k.id),
+    ))
 }
 
 /// A real minimal call ("Say OK", one answer token) to see that URL, key and model work.
@@ -487,9 +498,13 @@ pub async fn refresh_models(
     let p = store::update_provider(&state.db.conn, p).await?;
     audit::record(
         &state.db.conn,
-        AuditEvent::new("provider.models_refreshed", Some(actor.user.id), client.ip.clone())
-            .target("provider", p.id)
-            .details(serde_json::json!({ "models": models.len() })),
+        AuditEvent::new(
+            "provider.models_refreshed",
+            Some(actor.user.id),
+            client.ip.clone(),
+        )
+        .target("provider", p.id)
+        .details(serde_json::json!({ "models": models.len() })),
     )
     .await?;
     state.gateway.invalidate();

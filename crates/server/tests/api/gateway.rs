@@ -9,7 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::llm::{add_openai, add_shared, api_key, chat, sse_data, streamed_text, v1, wait_for_count};
+use crate::llm::{
+    add_openai, add_shared, api_key, chat, sse_data, streamed_text, v1, wait_for_count,
+};
 use crate::on_both_databases;
 
 async fn setup(backend: crate::helpers::Backend) -> (TestApp, String) {

@@ -9,7 +9,12 @@ use crate::helpers::{TestApp, TestUser};
 /// Adds a shared provider as `admin`; panics unless 201.
 pub async fn add_shared(app: &TestApp, admin: &TestUser, body: Value) -> Value {
     let res = app
-        .send_as(&admin.access_token, Method::POST, "/api/admin/providers", Some(body))
+        .send_as(
+            &admin.access_token,
+            Method::POST,
+            "/api/admin/providers",
+            Some(body),
+        )
         .await;
     let status = res.status();
     let body: Value = res.json().await.unwrap();
@@ -18,7 +23,14 @@ pub async fn add_shared(app: &TestApp, admin: &TestUser, body: Value) -> Value {
 }
 
 /// An OpenAI-compatible shared provider on `fake` serving `models`.
-pub async fn add_openai(app: &TestApp, admin: &TestUser, name: &str, fake: &FakeLlm, key: &str, models: &[&str]) -> Value {
+pub async fn add_openai(
+    app: &TestApp,
+    admin: &TestUser,
+    name: &str,
+    fake: &FakeLlm,
+    key: &str,
+    models: &[&str],
+) -> Value {
     add_shared(
         app,
         admin,
@@ -38,7 +50,13 @@ pub async fn api_key(app: &TestApp, user: &TestUser, body: Value) -> String {
 }
 
 /// `method /v1…` with an API key.
-pub async fn v1(app: &TestApp, key: &str, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+pub async fn v1(
+    app: &TestApp,
+    key: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut req = app.client.request(method, app.url(path)).bearer_auth(key);
     if let Some(b) = body {
         req = req.json(&b);
@@ -71,7 +89,11 @@ pub fn streamed_text(frames: &[String]) -> String {
         .iter()
         .filter(|f| f.as_str() != "[DONE]")
         .filter_map(|f| serde_json::from_str::<Value>(f).ok())
-        .filter_map(|v| v["choices"][0]["delta"]["content"].as_str().map(str::to_owned))
+        .filter_map(|v| {
+            v["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
         .collect()
 }
 

@@ -180,7 +180,7 @@ on_both_databases! {
         assert_eq!(status, 200);
         assert_eq!(test["ok"], true, "{test}");
         assert_eq!(test["model"], "m-one");
-        assert!(test["reply"].as_str().unwrap().len() > 0);
+        assert!(!test["reply"].as_str().unwrap().is_empty());
         let sent = fake.requests();
         assert!(sent.iter().all(|r| r.header("authorization") == Some("Bearer sk-right-key-0000000000")));
         // A wrong key: the test reports the upstream's refusal without the key.

@@ -93,7 +93,10 @@ fn ts_null(col: impl IntoIden) -> ColumnDef {
         .to_owned()
 }
 
-fn user_fk(table: impl IntoIden + 'static, col: impl IntoIden + 'static) -> ForeignKeyCreateStatement {
+fn user_fk(
+    table: impl IntoIden + 'static,
+    col: impl IntoIden + 'static,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(table, col)
         .to(Users::Table, Users::Id)
@@ -108,11 +111,20 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Providers::Table)
-                    .col(ColumnDef::new(Providers::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Providers::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Providers::OwnerId).uuid().null())
                     .col(ColumnDef::new(Providers::Name).string_len(64).not_null())
                     .col(ColumnDef::new(Providers::Kind).string_len(32).not_null())
-                    .col(ColumnDef::new(Providers::BaseUrl).string_len(512).not_null())
+                    .col(
+                        ColumnDef::new(Providers::BaseUrl)
+                            .string_len(512)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Providers::ApiVersion).string_len(32).null())
                     .col(ColumnDef::new(Providers::Models).text().not_null())
                     .col(ColumnDef::new(Providers::ModelAliases).text().not_null())
@@ -140,7 +152,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ProviderKeys::Table)
-                    .col(ColumnDef::new(ProviderKeys::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(ProviderKeys::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(ProviderKeys::ProviderId).uuid().not_null())
                     .col(ColumnDef::new(ProviderKeys::KeyEnc).text().not_null())
                     .col(ColumnDef::new(ProviderKeys::Hint).string_len(32).not_null())
@@ -211,8 +228,16 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(UsageEvents::ApiKeyId).uuid().null())
                     .col(ColumnDef::new(UsageEvents::ProviderId).uuid().null())
                     .col(ColumnDef::new(UsageEvents::ProviderKeyId).uuid().null())
-                    .col(ColumnDef::new(UsageEvents::Source).string_len(16).not_null())
-                    .col(ColumnDef::new(UsageEvents::Model).string_len(128).not_null())
+                    .col(
+                        ColumnDef::new(UsageEvents::Source)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(UsageEvents::Model)
+                            .string_len(128)
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(UsageEvents::UpstreamModel)
                             .string_len(128)
@@ -233,7 +258,11 @@ impl MigrationTrait for Migration {
                             .big_integer()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(UsageEvents::LatencyMs).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(UsageEvents::LatencyMs)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(UsageEvents::TtftMs).big_integer().null())
                     .col(ColumnDef::new(UsageEvents::Status).integer().not_null())
                     .col(ColumnDef::new(UsageEvents::ErrorCode).string_len(64).null())
