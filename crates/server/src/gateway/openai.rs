@@ -90,8 +90,8 @@ fn opt_u32(obj: &Map<String, Value>, key: &str) -> Result<Option<u32>, OaiError>
     }
 }
 
-/// Parses a `/v1/chat/completions` body.
-pub fn parse_chat(body: &[u8]) -> Result<ParsedChat, OaiError> {
+/// A request body as a JSON object without fields that would redirect the call.
+fn parse_object(body: &[u8]) -> Result<Map<String, Value>, OaiError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         OaiError::invalid(
             format!("We could not parse the JSON body of your request: {e}"),
@@ -104,16 +104,20 @@ pub fn parse_chat(body: &[u8]) -> Result<ParsedChat, OaiError> {
             None,
         ));
     };
-    for field in REDIRECTING_FIELDS {
-        if obj.contains_key(*field) {
-            return Err(invalid(
-                format!(
-                    "'{field}' is not allowed: the gateway chooses the upstream and its credentials"
-                ),
-                field,
-            ));
-        }
+    if let Some(field) = REDIRECTING_FIELDS.iter().find(|f| obj.contains_key(**f)) {
+        return Err(invalid(
+            format!(
+                "'{field}' is not allowed: the gateway chooses the upstream and its credentials"
+            ),
+            field,
+        ));
     }
+    Ok(obj)
+}
+
+/// Parses a `/v1/chat/completions` body.
+pub fn parse_chat(body: &[u8]) -> Result<ParsedChat, OaiError> {
+    let obj = parse_object(body)?;
     let model = match obj.get("model") {
         Some(Value::String(m)) if !m.trim().is_empty() && m.len() <= 256 => m.trim().to_owned(),
         None => return Err(invalid("you must provide a model parameter", "model")),
@@ -452,23 +456,7 @@ pub struct ParsedEmbedding {
 
 /// Parses a `/v1/embeddings` body.
 pub fn parse_embeddings(body: &[u8]) -> Result<ParsedEmbedding, OaiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        OaiError::invalid(
-            format!("We could not parse the JSON body of your request: {e}"),
-            None,
-        )
-    })?;
-    let Value::Object(obj) = value else {
-        return Err(OaiError::invalid(
-            "The request body must be a JSON object.",
-            None,
-        ));
-    };
-    for field in REDIRECTING_FIELDS {
-        if obj.contains_key(*field) {
-            return Err(invalid(format!("'{field}' is not allowed"), field));
-        }
-    }
+    let obj = parse_object(body)?;
     let model = obj
         .get("model")
         .and_then(Value::as_str)

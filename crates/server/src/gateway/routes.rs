@@ -60,28 +60,43 @@ fn call_info(key: KeyContext, model: &str, stream: bool, started: Instant) -> Ca
     }
 }
 
+/// Authenticates, parses the body and finds the channels: what every model call starts with.
+async fn prepare<P>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    parse: impl FnOnce(&[u8]) -> Result<P, OaiError>,
+    model_of: impl Fn(&P) -> (&str, bool),
+) -> Result<(P, CallInfo, Vec<super::routing::Channel>), Response> {
+    let started = Instant::now();
+    let key = authenticate(state, headers)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let parsed = parse(body).map_err(IntoResponse::into_response)?;
+    let (model, stream) = model_of(&parsed);
+    let info = call_info(key, model, stream, started);
+    match service::channels_for(state, &info.key, model).await {
+        Ok(channels) => Ok((parsed, info, channels)),
+        Err(e) => {
+            info.record_failure(state, None, &e);
+            Err(e.into_response())
+        }
+    }
+}
+
 /// `POST /v1/chat/completions`.
 pub async fn post_chat_completions(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let started = Instant::now();
-    let key = match authenticate(&state, &headers).await {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    let parsed = match openai::parse_chat(&body) {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    let info = call_info(key, &parsed.model, parsed.request.stream, started);
-    let channels = match service::channels_for(&state, &info.key, &parsed.model).await {
-        Ok(c) => c,
-        Err(e) => {
-            info.record_failure(&state, None, &e);
-            return e.into_response();
-        }
+    let (parsed, info, channels) = match prepare(&state, &headers, &body, openai::parse_chat, |p| {
+        (p.model.as_str(), p.request.stream)
+    })
+    .await
+    {
+        Ok(v) => v,
+        Err(res) => return res,
     };
     if parsed.request.stream {
         match relay::chat_stream(&state, info, parsed, &channels).await {
@@ -113,23 +128,15 @@ pub async fn post_embeddings(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let started = Instant::now();
-    let key = match authenticate(&state, &headers).await {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    let parsed = match openai::parse_embeddings(&body) {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    let info = call_info(key, &parsed.model, false, started);
-    let channels = match service::channels_for(&state, &info.key, &parsed.model).await {
-        Ok(c) => c,
-        Err(e) => {
-            info.record_failure(&state, None, &e);
-            return e.into_response();
-        }
-    };
+    let (parsed, info, channels) =
+        match prepare(&state, &headers, &body, openai::parse_embeddings, |p| {
+            (p.model.as_str(), false)
+        })
+        .await
+        {
+            Ok(v) => v,
+            Err(res) => return res,
+        };
     match service::embeddings(&state, &info, &parsed, &channels).await {
         Ok(body) => axum::Json(body).into_response(),
         Err(e) => e.into_response(),
