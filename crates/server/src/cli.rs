@@ -169,7 +169,7 @@ fn describe_api_error(err: &crate::error::ApiError) -> String {
 }
 
 async fn rotate_encryption_key(config: &Config, from_stdin: bool) -> anyhow::Result<ExitCode> {
-    use secrecy::SecretString;
+    use secrecy::{ExposeSecret, SecretString};
 
     let (secrets, outcome) = crate::config::secrets::resolve(config)?;
     let configured = config.encryption_key.is_some();
@@ -201,11 +201,24 @@ async fn rotate_encryption_key(config: &Config, from_stdin: bool) -> anyhow::Res
         eprintln!("error: the new key is the current key");
         return Ok(ExitCode::from(2));
     }
+    // Until the new key is in secrets.toml, it waits in a private file of its own, so a crash
+    // between the database commit and that write cannot lose it.
+    let pending = config.data_dir.join("encryption_key.pending");
+    if !configured {
+        write_private(&pending, new_key.expose_secret())?;
+    }
     let db = Database::connect(&config.database).await?;
     db.migrate().await?;
     let report = crate::crypto::rotate::rotate(&db.conn, &old, &new).await;
     db.close().await;
-    let report = report?;
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            // Nothing was committed: the pending key is of no use.
+            let _ = std::fs::remove_file(&pending);
+            return Err(e);
+        }
+    };
     println!(
         "re-encrypted {} provider key(s), {} 2FA secret(s), {} OAuth client secret(s) with key {} ({} already current)",
         report.provider_keys,
@@ -218,12 +231,31 @@ async fn rotate_encryption_key(config: &Config, from_stdin: bool) -> anyhow::Res
         println!("now set ENCRYPTION_KEY to the new key before starting the server");
     } else {
         let path = crate::config::secrets::replace_encryption_key(config, &new_key)?;
+        std::fs::remove_file(&pending)?;
         println!("the new key is in {}", path.display());
         if let crate::config::secrets::SecretsOutcome::Configured = outcome {
             println!("(ENCRYPTION_KEY from the configuration is no longer needed)");
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` to a new file only the owner may read.
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
 }
 
 fn load_config(args: &GlobalArgs) -> Result<Config, crate::config::ConfigError> {

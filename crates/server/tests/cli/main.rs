@@ -1,6 +1,12 @@
 //! Tests of the built `llm-manager` binary: configuration errors, `config check`, `migrate`,
 //! `backup`, generated secrets, graceful shutdown on SIGTERM, and that no secret reaches a log.
+//! `providers` follows provider keys through a live server and a fake upstream; `rotate` covers
+//! `rotate-encryption-key`; `live` holds their server and HTTP helpers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod live;
+mod providers;
+mod rotate;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
