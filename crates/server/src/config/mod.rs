@@ -523,6 +523,28 @@ impl Config {
                 "SHUTDOWN_TIMEOUT_SECS",
                 self.http.shutdown_timeout.as_secs().to_string(),
             ),
+            (
+                "OUTBOUND_ALLOW",
+                if self.gateway.outbound_allow.is_empty() {
+                    "<unset: user-supplied URLs reach public addresses only>".to_owned()
+                } else {
+                    self.gateway
+                        .outbound_allow
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                },
+            ),
+            ("GATEWAY_RETRIES", self.gateway.retries.to_string()),
+            (
+                "STREAM_IDLE_TIMEOUT_SECS",
+                self.gateway.stream_idle_timeout.as_secs().to_string(),
+            ),
+            (
+                "MAX_STREAM_SECS",
+                self.gateway.max_stream.as_secs().to_string(),
+            ),
             ("ALLOWED_ORIGINS", cors),
         ]
     }

@@ -302,3 +302,53 @@ on_both_databases! {
         assert_eq!(fake.connections(), 0);
     }
 }
+
+on_both_databases! {
+    async fn tool_calls_come_back_in_openais_shape(backend: Backend) {
+        let (app, key) = setup(backend).await;
+        let admin = app.admin().await;
+        let fake = FakeLlm::start().await.unwrap();
+        add_openai(&app, &admin, "Fake", &fake, "sk-upstream-0000000000", &["fake-model"]).await;
+        add_shared(&app, &admin, json!({"name": "Claude", "kind": "anthropic", "base_url": fake.anthropic_base(), "api_key": "sk-ant-0000000000000", "model_aliases": {"claude-tools": "fake-model"}})).await;
+        let tools = json!([{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]);
+        for model in ["fake-model", "claude-tools"] {
+            let call = Behaviour::ToolCall { name: "get_weather".into(), arguments: json!({"city": "Paris"}) };
+            fake.script("fake-model", [call.clone(), call]);
+            let mut body = chat(model, "weather in Paris?", false);
+            body["tools"] = tools.clone();
+            let res: Value = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(body.clone())).await.json().await.unwrap();
+            let msg = &res["choices"][0]["message"];
+            assert_eq!(res["choices"][0]["finish_reason"], "tool_calls", "{model}: {res}");
+            assert_eq!(msg["tool_calls"][0]["type"], "function");
+            assert_eq!(msg["tool_calls"][0]["function"]["name"], "get_weather");
+            let args: Value = serde_json::from_str(msg["tool_calls"][0]["function"]["arguments"].as_str().unwrap()).unwrap();
+            assert_eq!(args, json!({"city": "Paris"}), "{model}");
+            body["stream"] = json!(true);
+            let frames = sse_data(v1(&app, &key, Method::POST, "/v1/chat/completions", Some(body)).await).await;
+            let chunks: Vec<Value> = frames.iter().filter(|f| f.as_str() != "[DONE]").map(|f| serde_json::from_str(f).unwrap()).collect();
+            let name = chunks.iter().find_map(|c| c["choices"][0]["delta"]["tool_calls"][0]["function"]["name"].as_str()).unwrap();
+            assert_eq!(name, "get_weather");
+            let args: String = chunks.iter().filter_map(|c| c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"].as_str()).collect();
+            assert_eq!(serde_json::from_str::<Value>(&args).unwrap(), json!({"city": "Paris"}), "{model}");
+            assert!(chunks.iter().any(|c| c["choices"][0]["finish_reason"] == "tool_calls"), "{model}");
+        }
+        // The tools went to each upstream in its own format.
+        let reqs = fake.requests();
+        assert!(reqs.iter().any(|r| r.body["tools"][0]["function"]["name"] == "get_weather"));
+        assert!(reqs.iter().any(|r| r.body["tools"][0]["name"] == "get_weather" && r.body["tools"][0]["input_schema"].is_object()));
+    }
+
+    async fn usage_events_still_queued_are_written_at_shutdown(backend: Backend) {
+        let (app, key) = setup(backend).await;
+        let admin = app.admin().await;
+        let fake = FakeLlm::start().await.unwrap();
+        add_openai(&app, &admin, "Fake", &fake, "sk-upstream-0000000000", &["fake-model"]).await;
+        for _ in 0..5 {
+            let res = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "x", false))).await;
+            assert_eq!(res.status(), 200);
+        }
+        // Stop at once: the writer may not have flushed yet; shutdown must write what is queued.
+        let db = app.stop().await;
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM usage_events").await, 5);
+    }
+}
