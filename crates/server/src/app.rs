@@ -52,7 +52,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .nest("/providers", crate::providers::admin_router()),
         )
         .nest("/providers", crate::providers::router())
-        .nest("/keys", crate::keys::router());
+        .nest("/keys", crate::keys::router())
+        .nest("/llm", crate::chat::router())
+        .nest("/share", crate::chat::share_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::root_router())
         .nest("/api", api)
@@ -113,6 +115,13 @@ impl Application {
             tracing::info!(applied = ?report.applied, "applied database migrations");
         }
         system::service::record_installation(&db).await?;
+        let interrupted = crate::chat::store::mark_interrupted(&db.conn).await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                messages = interrupted,
+                "replies cut off by the last stop are marked incomplete"
+            );
+        }
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url.expose_secret()).await?),
             None => None,
@@ -164,6 +173,7 @@ impl Application {
             started_at: Utc::now(),
             gateway,
             outbound,
+            chat: crate::chat::ChatState::default(),
         });
         crate::usage::writer::spawn_writer(
             state.db.clone(),

@@ -44,6 +44,8 @@ pub struct AppInner {
     pub gateway: crate::gateway::GatewayState,
     /// Pooled outbound HTTP clients and the SSRF allow-list.
     pub outbound: crate::net::OutboundClients,
+    /// Chat replies in progress.
+    pub chat: crate::chat::ChatState,
 }
 
 impl AppState {

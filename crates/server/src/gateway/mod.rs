@@ -4,7 +4,7 @@
 
 pub mod error;
 pub mod openai;
-mod relay;
+pub mod relay;
 pub mod routes;
 pub mod routing;
 pub mod service;

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use futures::{Stream, StreamExt};
 use llm_adapters::StreamDecoder;
-use llm_adapters::types::{StreamEvent, Usage};
+use llm_adapters::types::{ChatRequest, StreamEvent, Usage};
 use tokio::sync::mpsc;
 
 use super::error::OaiError;
@@ -22,22 +22,27 @@ use super::service::{CallInfo, apply_defaults, completion_id, with_failover};
 use super::upstream::{self, UpstreamError};
 use crate::state::AppState;
 
-type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
+/// An upstream response body.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
 /// An upstream stream that has produced its first events.
-struct Opened {
-    body: ByteStream,
-    decoder: Box<dyn StreamDecoder>,
-    first: Vec<StreamEvent>,
+pub struct Opened {
+    /// The rest of the body.
+    pub body: ByteStream,
+    /// The decoder, fed so far.
+    pub decoder: Box<dyn StreamDecoder>,
+    /// The first events.
+    pub first: Vec<StreamEvent>,
 }
 
-/// Sends the request and reads until the first event (or the end marker).
-async fn open(
+/// Sends the request and reads until the first event (or the end marker); failures before
+/// that may be retried on another channel.
+pub async fn open(
     state: &AppState,
     channel: &Channel,
-    parsed: &ParsedChat,
+    request: &ChatRequest,
 ) -> Result<Opened, UpstreamError> {
-    let mut req = apply_defaults(&parsed.request, channel);
+    let mut req = apply_defaults(request, channel);
     req.stream = true;
     let wire = llm_adapters::chat_request(&channel.target.upstream, &req)?;
     let res = upstream::send(state, &channel.target, wire).await?;
@@ -83,7 +88,7 @@ pub async fn chat_stream(
 ) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, OaiError> {
     let outcome = with_failover(state, channels, |ch| {
         let parsed = &parsed;
-        async move { open(state, &ch, parsed).await }
+        async move { open(state, &ch, &parsed.request).await }
     })
     .await;
     let (opened, channel) = match outcome {

@@ -84,18 +84,39 @@ pub async fn channels_for(
     if !key.allows(model) {
         return Err(OaiError::model_not_allowed(model));
     }
+    channels_for_user(state, key.user.id, model).await
+}
+
+/// The channels that may serve `model` for a user (chat: no API key involved).
+pub async fn channels_for_user(
+    state: &AppState,
+    user_id: uuid::Uuid,
+    model: &str,
+) -> Result<Vec<Channel>, OaiError> {
     let snap = state.gateway.router.snapshot(state).await.map_err(|e| {
         tracing::error!(error = %e, "reading providers failed");
         OaiError::internal()
     })?;
-    let channels = state.gateway.router.candidates(&snap, key.user.id, model);
+    let channels = state.gateway.router.candidates(&snap, user_id, model);
     if channels.is_empty() {
-        if state.gateway.router.all_resting(&snap, key.user.id, model) {
+        if state.gateway.router.all_resting(&snap, user_id, model) {
             return Err(OaiError::resting(model));
         }
         return Err(OaiError::model_not_found(model));
     }
     Ok(channels)
+}
+
+/// The model names a user may call.
+pub async fn model_names_for_user(
+    state: &AppState,
+    user_id: uuid::Uuid,
+) -> Result<Vec<String>, OaiError> {
+    let snap = state.gateway.router.snapshot(state).await.map_err(|e| {
+        tracing::error!(error = %e, "reading providers failed");
+        OaiError::internal()
+    })?;
+    Ok(snap.model_names(user_id).into_iter().collect())
 }
 
 /// Pause before attempt `n` (1-based retry number): 100 ms, 200 ms, 400 ms… capped at 2 s, or

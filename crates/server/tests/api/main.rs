@@ -10,6 +10,7 @@ mod account_security;
 mod accounts;
 mod admin;
 mod api_keys;
+mod chat;
 mod errors;
 mod gateway;
 mod lifecycle;

@@ -10,6 +10,7 @@ mod m20261122_000002_account_security;
 mod m20261122_000003_invites;
 mod m20261122_000004_oauth;
 mod m20261123_000001_providers;
+mod m20261124_000001_chat;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_invites::Migration),
             Box::new(m20261122_000004_oauth::Migration),
             Box::new(m20261123_000001_providers::Migration),
+            Box::new(m20261124_000001_chat::Migration),
         ]
     }
 }

@@ -1,0 +1,49 @@
+//! Chat: conversations stored as they stream, with personas, regenerate and edit, stop,
+//! re-attachable replies, titles, search, share links and export.
+
+pub mod personas;
+mod routes;
+pub mod runner;
+pub mod service;
+pub mod store;
+mod titles;
+pub mod types;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// Chat state shared by all requests.
+#[derive(Debug, Default)]
+pub struct ChatState {
+    /// Replies in progress.
+    pub runs: runner::Runs,
+}
+
+/// Routes under `/api/llm`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(routes::post_chat))
+        .routes(routes!(routes::get_sessions))
+        .routes(routes!(
+            routes::get_session,
+            routes::patch_session,
+            routes::delete_session
+        ))
+        .routes(routes!(routes::get_messages))
+        .routes(routes!(routes::put_message))
+        .routes(routes!(routes::post_stop))
+        .routes(routes!(routes::post_regenerate))
+        .routes(routes!(routes::get_stream))
+        .routes(routes!(routes::get_models))
+        .routes(routes!(routes::get_personas, routes::post_persona))
+        .routes(routes!(routes::put_persona, routes::delete_persona))
+        .routes(routes!(routes::post_share, routes::delete_share))
+        .routes(routes!(routes::get_export))
+}
+
+/// Routes under `/api/share` (public).
+pub fn share_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(routes::get_shared))
+}

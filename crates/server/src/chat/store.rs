@@ -1,0 +1,469 @@
+//! Tables `chat_sessions`, `chat_messages` (and its full-text index), `personas` and
+//! `chat_shares`. SQL only.
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, QueryOrder, QuerySelect, Statement, sea_query::Condition,
+};
+
+/// `chat_sessions` table.
+pub mod sessions {
+    use sea_orm::entity::prelude::*;
+
+    /// A conversation.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "chat_sessions")]
+    pub struct Model {
+        /// Id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// Owner.
+        pub user_id: Uuid,
+        /// Title.
+        pub title: String,
+        /// The title is still the automatic one (a generated title may replace it).
+        pub title_auto: bool,
+        /// Persona (`fox`, `dog`, `snake` or a persona row id).
+        pub persona_id: Option<String>,
+        /// Model name.
+        pub model: Option<String>,
+        /// Own system prompt (overrides the persona's).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub system_prompt: Option<String>,
+        /// JSON object of parameters.
+        #[sea_orm(column_type = "Text")]
+        pub params: String,
+        /// JSON array of tags.
+        #[sea_orm(column_type = "Text")]
+        pub tags: String,
+        /// Pinned to the top.
+        pub pinned: bool,
+        /// Created.
+        pub created_at: DateTimeUtc,
+        /// Last activity.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// Relations (none navigated).
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `chat_messages` table.
+pub mod messages {
+    use sea_orm::entity::prelude::*;
+
+    /// One message.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "chat_messages")]
+    pub struct Model {
+        /// Id (UUID v7: ordered by creation).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// Session.
+        pub session_id: Uuid,
+        /// Owner (the session's).
+        pub user_id: Uuid,
+        /// The message this one follows or answers.
+        pub parent_id: Option<Uuid>,
+        /// `user` or `assistant`.
+        pub role: String,
+        /// Text.
+        #[sea_orm(column_type = "Text")]
+        pub content: String,
+        /// `complete`, `streaming`, `cancelled`, `error`, `incomplete`.
+        pub status: String,
+        /// Model that answered.
+        pub model: Option<String>,
+        /// Persona in effect.
+        pub persona_id: Option<String>,
+        /// Input tokens.
+        pub prompt_tokens: i64,
+        /// Output tokens.
+        pub completion_tokens: i64,
+        /// What went wrong.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub error: Option<String>,
+        /// Created.
+        pub created_at: DateTimeUtc,
+        /// Last written.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// Relations (none navigated).
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `personas` table.
+pub mod personas {
+    use sea_orm::entity::prelude::*;
+
+    /// A user's or a shared persona.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "personas")]
+    pub struct Model {
+        /// Id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// Owner; `None`: shared by an admin.
+        pub owner_id: Option<Uuid>,
+        /// Name.
+        pub name: String,
+        /// One line.
+        pub description: String,
+        /// Emoji.
+        pub avatar: String,
+        /// System prompt.
+        #[sea_orm(column_type = "Text")]
+        pub system_prompt: String,
+        /// Preferred model.
+        pub model: Option<String>,
+        /// JSON parameters.
+        #[sea_orm(column_type = "Text")]
+        pub params: String,
+        /// Created.
+        pub created_at: DateTimeUtc,
+        /// Changed.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// Relations (none navigated).
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `chat_shares` table.
+pub mod shares {
+    use sea_orm::entity::prelude::*;
+
+    /// A public read-only snapshot of a session.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "chat_shares")]
+    pub struct Model {
+        /// Keyed hash of the link token.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        /// Session.
+        pub session_id: Uuid,
+        /// Owner.
+        pub user_id: Uuid,
+        /// JSON snapshot.
+        #[sea_orm(column_type = "Text")]
+        pub snapshot: String,
+        /// Shared.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// Relations (none navigated).
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub use messages::Model as Message;
+pub use personas::Model as Persona;
+pub use sessions::Model as Session;
+
+/// Inserts a session.
+pub async fn insert_session(db: &impl ConnectionTrait, s: Session) -> Result<Session, DbErr> {
+    sessions::ActiveModel::from(s).insert(db).await
+}
+
+/// Writes every column of a session.
+pub async fn update_session(db: &impl ConnectionTrait, s: Session) -> Result<Session, DbErr> {
+    let mut a = sessions::ActiveModel::from(s);
+    for col in [
+        sessions::Column::Title,
+        sessions::Column::TitleAuto,
+        sessions::Column::PersonaId,
+        sessions::Column::Model,
+        sessions::Column::SystemPrompt,
+        sessions::Column::Params,
+        sessions::Column::Tags,
+        sessions::Column::Pinned,
+        sessions::Column::UpdatedAt,
+    ] {
+        a.reset(col);
+    }
+    a.update(db).await
+}
+
+/// The user's session by id.
+pub async fn get_session(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Session>, DbErr> {
+    sessions::Entity::find_by_id(id)
+        .filter(sessions::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+/// Marks a session active now.
+pub async fn touch_session(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a session (messages and shares go with it).
+pub async fn delete_session(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::Id.eq(id))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// Session ids of the user whose messages match `q` in the full-text index.
+async fn sessions_matching(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    q: &str,
+) -> Result<Vec<Uuid>, DbErr> {
+    let backend = db.get_database_backend();
+    let stmt = match backend {
+        DatabaseBackend::Sqlite if q.chars().count() >= 3 => {
+            // A quoted phrase: the trigram tokenizer matches it anywhere in the text.
+            let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+            Statement::from_sql_and_values(
+                backend,
+                "SELECT DISTINCT session_id FROM chat_messages_fts WHERE chat_messages_fts MATCH ? AND user_id = ?",
+                [phrase.into(), user_id.into()],
+            )
+        }
+        // Trigrams need three characters; shorter queries scan the user's own messages.
+        DatabaseBackend::Sqlite => Statement::from_sql_and_values(
+            backend,
+            "SELECT DISTINCT session_id FROM chat_messages WHERE user_id = ? AND instr(lower(content), lower(?)) > 0",
+            [user_id.into(), q.into()],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            "SELECT DISTINCT session_id FROM chat_messages WHERE user_id = $1 AND to_tsvector('simple', content) @@ plainto_tsquery('simple', $2)",
+            [user_id.into(), q.into()],
+        ),
+    };
+    let rows = db.query_all(stmt).await?;
+    rows.iter()
+        .map(|r| {
+            // SQLite stores UUIDs of the FTS table as they were inserted (text or blob).
+            r.try_get_by_index::<Uuid>(0).or_else(|_| {
+                let s: String = r.try_get_by_index(0)?;
+                Uuid::parse_str(&s).map_err(|e| DbErr::Type(e.to_string()))
+            })
+        })
+        .collect()
+}
+
+/// What to list.
+#[derive(Debug, Default)]
+pub struct SessionFilter {
+    /// Text in the title or the messages.
+    pub q: Option<String>,
+    /// A tag.
+    pub tag: Option<String>,
+}
+
+/// One page of the user's sessions, pinned first, then most recent; and the total.
+pub async fn list_sessions(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    filter: &SessionFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<Session>, u64), DbErr> {
+    let mut cond = Condition::all().add(sessions::Column::UserId.eq(user_id));
+    if let Some(q) = &filter.q {
+        let ids = sessions_matching(db, user_id, q).await?;
+        cond = cond.add(
+            Condition::any()
+                .add(sessions::Column::Title.contains(q))
+                .add(sessions::Column::Id.is_in(ids)),
+        );
+    }
+    if let Some(tag) = &filter.tag {
+        // Tags are a JSON array of strings: match the quoted element.
+        let quoted = serde_json::to_string(tag).unwrap_or_default();
+        cond = cond.add(sessions::Column::Tags.contains(quoted));
+    }
+    let query = sessions::Entity::find().filter(cond);
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(sessions::Column::Pinned)
+        .order_by_desc(sessions::Column::UpdatedAt)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((items, total))
+}
+
+/// Inserts a message.
+pub async fn insert_message(db: &impl ConnectionTrait, m: Message) -> Result<Message, DbErr> {
+    messages::ActiveModel::from(m).insert(db).await
+}
+
+/// Saves a message's content, status, tokens and error.
+pub async fn save_message(db: &impl ConnectionTrait, m: &Message) -> Result<(), DbErr> {
+    messages::Entity::update_many()
+        .col_expr(messages::Column::Content, Expr::value(m.content.clone()))
+        .col_expr(messages::Column::Status, Expr::value(m.status.clone()))
+        .col_expr(messages::Column::PromptTokens, Expr::value(m.prompt_tokens))
+        .col_expr(
+            messages::Column::CompletionTokens,
+            Expr::value(m.completion_tokens),
+        )
+        .col_expr(messages::Column::Error, Expr::value(m.error.clone()))
+        .col_expr(messages::Column::UpdatedAt, Expr::value(m.updated_at))
+        .filter(messages::Column::Id.eq(m.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Every message of a session, oldest first.
+pub async fn list_messages(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+) -> Result<Vec<Message>, DbErr> {
+    messages::Entity::find()
+        .filter(messages::Column::SessionId.eq(session_id))
+        .order_by_asc(messages::Column::CreatedAt)
+        .order_by_asc(messages::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The user's message by id.
+pub async fn get_message(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Message>, DbErr> {
+    messages::Entity::find_by_id(id)
+        .filter(messages::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+/// Messages left `streaming` by a server that stopped become `incomplete`.
+pub async fn mark_interrupted(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Ok(messages::Entity::update_many()
+        .col_expr(messages::Column::Status, Expr::value("incomplete"))
+        .col_expr(
+            messages::Column::Error,
+            Expr::value("the server stopped while this reply was being written"),
+        )
+        .filter(messages::Column::Status.eq("streaming"))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Personas the user may pick: their own and the shared ones.
+pub async fn list_personas(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<Persona>, DbErr> {
+    personas::Entity::find()
+        .filter(
+            Condition::any()
+                .add(personas::Column::OwnerId.is_null())
+                .add(personas::Column::OwnerId.eq(user_id)),
+        )
+        .order_by_asc(personas::Column::Name)
+        .all(db)
+        .await
+}
+
+/// A persona by id.
+pub async fn get_persona(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Persona>, DbErr> {
+    personas::Entity::find_by_id(id).one(db).await
+}
+
+/// Inserts a persona.
+pub async fn insert_persona(db: &impl ConnectionTrait, p: Persona) -> Result<Persona, DbErr> {
+    personas::ActiveModel::from(p).insert(db).await
+}
+
+/// Writes a persona's editable columns.
+pub async fn update_persona(db: &impl ConnectionTrait, p: Persona) -> Result<Persona, DbErr> {
+    let mut a = personas::ActiveModel::from(p);
+    for col in [
+        personas::Column::Name,
+        personas::Column::Description,
+        personas::Column::Avatar,
+        personas::Column::SystemPrompt,
+        personas::Column::Model,
+        personas::Column::Params,
+        personas::Column::UpdatedAt,
+    ] {
+        a.reset(col);
+    }
+    a.update(db).await
+}
+
+/// Deletes a persona.
+pub async fn delete_persona(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    personas::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Replaces a session's share (one link per session).
+pub async fn put_share(db: &impl ConnectionTrait, share: shares::Model) -> Result<(), DbErr> {
+    shares::Entity::delete_many()
+        .filter(shares::Column::SessionId.eq(share.session_id))
+        .exec(db)
+        .await?;
+    shares::ActiveModel::from(share).insert(db).await?;
+    Ok(())
+}
+
+/// Removes a session's share; `false` if there was none.
+pub async fn delete_share(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(shares::Entity::delete_many()
+        .filter(shares::Column::SessionId.eq(session_id))
+        .filter(shares::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// A share by token hash.
+pub async fn get_share(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<shares::Model>, DbErr> {
+    shares::Entity::find_by_id(token_hash.to_owned())
+        .one(db)
+        .await
+}
