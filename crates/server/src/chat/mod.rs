@@ -8,6 +8,7 @@ pub mod service;
 pub mod store;
 mod titles;
 pub mod types;
+mod ws;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::put_persona, routes::delete_persona))
         .routes(routes!(routes::post_share, routes::delete_share))
         .routes(routes!(routes::get_export))
+        .route("/ws", axum::routing::get(ws::get_ws))
 }
 
 /// Routes under `/api/share` (public).

@@ -458,3 +458,88 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+mod websocket {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    use super::*;
+
+    async fn next_json(
+        ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    ) -> Value {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap().unwrap().unwrap() {
+                WsMessage::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+                _ => continue,
+            }
+        }
+    }
+
+    on_both_databases! {
+        async fn the_websocket_streams_replies_and_stops_them(backend: Backend) {
+            let (app, user, fake) = setup(backend, FakeConfig::default()).await;
+            let url = format!("ws://{}/api/llm/ws?token={}", app.addr, user.access_token);
+            let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+            ws.send(WsMessage::Text(json!({"type": "message", "message": "hi over ws", "model": "fake-model", "persona_id": "dog"}).to_string().into())).await.unwrap();
+            let start = next_json(&mut ws).await;
+            assert_eq!(start["type"], "start");
+            assert_eq!(start["id"], 1);
+            let mut text = String::new();
+            let done = loop {
+                let f = next_json(&mut ws).await;
+                match f["type"].as_str().unwrap() {
+                    "delta" => text.push_str(f["content"].as_str().unwrap()),
+                    "usage" => {}
+                    "done" => break f,
+                    other => panic!("unexpected {other}: {f}"),
+                }
+            };
+            assert_eq!(text, "Hello! You said: hi over ws");
+            assert_eq!(done["message"]["status"], "complete");
+            // Stop over the socket.
+            fake.script("fake-model", [Behaviour::Endless]);
+            let sid = start["session_id"].as_str().unwrap();
+            ws.send(WsMessage::Text(json!({"type": "message", "message": "forever", "session_id": sid}).to_string().into())).await.unwrap();
+            assert_eq!(next_json(&mut ws).await["type"], "start");
+            assert_eq!(next_json(&mut ws).await["type"], "delta");
+            ws.send(WsMessage::Text(json!({"type": "stop", "session_id": sid}).to_string().into())).await.unwrap();
+            let end = loop {
+                let f = next_json(&mut ws).await;
+                if f["type"] == "done" { break f; }
+            };
+            assert_eq!(end["message"]["status"], "cancelled");
+            // A bad frame gets an error frame, not a closed socket.
+            ws.send(WsMessage::Text("{nope".into())).await.unwrap();
+            assert_eq!(next_json(&mut ws).await["type"], "error");
+            // Another user's session: refused like over HTTP.
+            let eve = app.user("eve").await;
+            let url = format!("ws://{}/api/llm/ws?token={}", app.addr, eve.access_token);
+            let (mut ws2, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+            ws2.send(WsMessage::Text(json!({"type": "stop", "session_id": sid}).to_string().into())).await.unwrap();
+            let err = next_json(&mut ws2).await;
+            assert_eq!(err["code"], "not_found", "{err}");
+        }
+
+        async fn the_websocket_needs_credentials_and_refuses_foreign_origins(backend: Backend) {
+            let (app, _user, _fake) = setup(backend, FakeConfig::default()).await;
+            let url = format!("ws://{}/api/llm/ws", app.addr);
+            assert!(tokio_tungstenite::connect_async(url.clone()).await.is_err());
+            let res = app.client.post(app.url("/api/auth/login"))
+                .json(&json!({"username": "chloe", "password": crate::helpers::PASSWORD, "use_cookie": true}))
+                .send().await.unwrap();
+            let cookie = res.headers().get_all("set-cookie").iter()
+                .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+                .find(|c| c.starts_with("llmm_session=")).unwrap();
+            let mut req = url.clone().into_client_request().unwrap();
+            req.headers_mut().insert("cookie", cookie.parse().unwrap());
+            req.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+            assert!(tokio_tungstenite::connect_async(req).await.is_err(), "a foreign origin must not ride the cookie");
+            let mut req = url.into_client_request().unwrap();
+            req.headers_mut().insert("cookie", cookie.parse().unwrap());
+            req.headers_mut().insert("origin", format!("http://{}", app.addr).parse().unwrap());
+            assert!(tokio_tungstenite::connect_async(req).await.is_ok());
+        }
+    }
+}
