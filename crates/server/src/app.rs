@@ -49,10 +49,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             "/admin",
             admin::router()
                 .merge(crate::oauth::admin_router())
+                .merge(crate::chat::admin_router())
                 .nest("/providers", crate::providers::admin_router()),
         )
         .nest("/providers", crate::providers::router())
         .nest("/keys", crate::keys::router())
+        .nest("/files", crate::files::router())
         .nest("/llm", crate::chat::router())
         .nest("/share", crate::chat::share_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

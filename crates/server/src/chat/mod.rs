@@ -1,6 +1,7 @@
 //! Chat: conversations stored as they stream, with personas, regenerate and edit, stop,
 //! re-attachable replies, titles, search, share links and export.
 
+pub mod guest;
 pub mod personas;
 mod routes;
 pub mod runner;
@@ -20,6 +21,8 @@ use crate::state::AppState;
 pub struct ChatState {
     /// Replies in progress.
     pub runs: runner::Runs,
+    /// Guest messages per client IP.
+    pub guests: guest::GuestLimiter,
 }
 
 /// Routes under `/api/llm`.
@@ -42,7 +45,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::put_persona, routes::delete_persona))
         .routes(routes!(routes::post_share, routes::delete_share))
         .routes(routes!(routes::get_export))
+        .routes(routes!(guest::get_guest))
+        .routes(routes!(guest::post_guest_chat))
         .route("/ws", axum::routing::get(ws::get_ws))
+}
+
+/// Routes under `/api/admin`.
+pub fn admin_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(guest::admin_get_guest, guest::admin_put_guest))
 }
 
 /// Routes under `/api/share` (public).

@@ -13,8 +13,8 @@ use axum::response::Response;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::runner::{ChatEvent, Run};
@@ -134,7 +134,12 @@ async fn handle(state: &AppState, ctx: &AuthContext, text: &str, out: &mpsc::Sen
     let incoming: Incoming = match serde_json::from_str(text) {
         Ok(i) => i,
         Err(e) => {
-            let _ = out.send(error_frame("bad_request", &format!("unreadable frame: {e}"))).await;
+            let _ = out
+                .send(error_frame(
+                    "bad_request",
+                    &format!("unreadable frame: {e}"),
+                ))
+                .await;
             return;
         }
     };

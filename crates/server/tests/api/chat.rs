@@ -543,3 +543,55 @@ mod websocket {
         }
     }
 }
+
+mod guests {
+    use super::*;
+
+    on_both_databases! {
+        async fn guests_chat_only_when_allowed_within_limits_and_nothing_is_stored(backend: Backend) {
+            let (app, _user, fake) = setup(backend, FakeConfig::default()).await;
+            let chat = json!({"message": "hi as a guest", "history": [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "earlier answer"}], "persona_id": "snake"});
+            let (status, info) = app.get_json("/api/llm/guest").await;
+            assert_eq!(status, 200);
+            assert_eq!(info["enabled"], false);
+            let res = app.post_json("/api/llm/guest/chat", &chat).await;
+            assert_eq!(res.status(), 403);
+            // Only admins switch it on.
+            let user = app.login("chloe", crate::helpers::PASSWORD).await;
+            let settings = json!({"enabled": true, "model": "fake-model", "requests_per_hour": 2, "max_message_chars": 100});
+            let res = app.send_as(&user.access_token, Method::PUT, "/api/admin/guest-chat", Some(settings.clone())).await;
+            assert_eq!(res.status(), 403);
+            let admin = app.login("root", crate::helpers::PASSWORD).await;
+            let res = app.send_as(&admin.access_token, Method::PUT, "/api/admin/guest-chat", Some(json!({"enabled": true, "model": null, "requests_per_hour": 2, "max_message_chars": 100}))).await;
+            assert_eq!(res.status(), 422);
+            let res = app.send_as(&admin.access_token, Method::PUT, "/api/admin/guest-chat", Some(settings)).await;
+            assert_eq!(res.status(), 200);
+            let (_, info) = app.get_json("/api/llm/guest").await;
+            assert_eq!(info["enabled"], true);
+            assert_eq!(info["model"], "fake-model");
+            let res = app.post_json("/api/llm/guest/chat", &chat).await;
+            assert_eq!(res.status(), 200);
+            let events = parse_events(&res.text().await.unwrap());
+            assert_eq!(text_of(&events), "Hello! You said: hi as a guest");
+            assert_eq!(events.last().unwrap().name, "done");
+            // The page's history and the snake's prompt went upstream.
+            let sent = fake.requests().last().unwrap().body.clone();
+            let roles: Vec<&str> = sent["messages"].as_array().unwrap().iter().filter_map(|m| m["role"].as_str()).collect();
+            assert_eq!(roles, vec!["system", "user", "assistant", "user"]);
+            // Nothing stored.
+            assert_eq!(app.db.scalar("SELECT COUNT(*) FROM chat_sessions").await, 0);
+            assert_eq!(app.db.scalar("SELECT COUNT(*) FROM chat_messages").await, 0);
+            // Limits: message size, persona kind, requests per hour.
+            let res = app.post_json("/api/llm/guest/chat", &json!({"message": "x".repeat(101)})).await;
+            assert_eq!(res.status(), 422);
+            let res = app.post_json("/api/llm/guest/chat", &json!({"message": "x"})).await;
+            assert_eq!(res.status(), 200);
+            res.text().await.unwrap();
+            let res = app.post_json("/api/llm/guest/chat", &json!({"message": "x"})).await;
+            assert_eq!(res.status(), 429);
+            assert!(res.headers().contains_key("retry-after"));
+            let n = crate::llm::wait_for_count(&app, "SELECT COUNT(*) FROM usage_events WHERE source = 'guest'", 2).await;
+            assert_eq!(n, 2);
+        }
+    }
+}
