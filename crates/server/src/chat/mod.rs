@@ -6,6 +6,7 @@ pub mod personas;
 mod routes;
 pub mod runner;
 pub mod service;
+mod stats;
 pub mod store;
 mod titles;
 pub mod types;
@@ -45,6 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::put_persona, routes::delete_persona))
         .routes(routes!(routes::post_share, routes::delete_share))
         .routes(routes!(routes::get_export))
+        .routes(routes!(stats::get_statistics))
+        .routes(routes!(stats::get_export_all))
         .routes(routes!(guest::get_guest))
         .routes(routes!(guest::post_guest_chat))
         .route("/ws", axum::routing::get(ws::get_ws))
@@ -52,7 +55,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Routes under `/api/admin`.
 pub fn admin_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(guest::admin_get_guest, guest::admin_put_guest))
+    OpenApiRouter::new()
+        .routes(routes!(guest::admin_get_guest, guest::admin_put_guest))
+        .routes(routes!(stats::admin_get_messages))
 }
 
 /// Routes under `/api/share` (public).

@@ -595,3 +595,45 @@ mod guests {
         }
     }
 }
+
+mod statistics {
+    use super::*;
+
+    on_both_databases! {
+        async fn statistics_exports_and_the_admin_message_list(backend: Backend) {
+            let (app, user, _fake) = setup(backend, FakeConfig { prompt_tokens: Some(7), completion_tokens: Some(5), ..FakeConfig::default() }).await;
+            for msg in ["first", "second"] {
+                let (status, _) = json_of(post(&app, &user, "/api/llm/chat", json!({"message": msg, "model": "fake-model"})).await).await;
+                assert_eq!(status, 200);
+            }
+            let (status, stats) = json_of(app.get_as(&user.access_token, "/api/llm/statistics").await).await;
+            assert_eq!(status, 200);
+            assert_eq!(stats["sessions"], 2);
+            assert_eq!(stats["messages"], 4);
+            assert_eq!(stats["by_model"]["fake-model"]["replies"], 2);
+            assert_eq!(stats["by_model"]["fake-model"]["prompt_tokens"], 14);
+            let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            assert_eq!(stats["by_day"][&today]["completion_tokens"], 10);
+            // Another user's statistics are their own.
+            let other = app.user("olive").await;
+            let (_, theirs) = json_of(app.get_as(&other.access_token, "/api/llm/statistics").await).await;
+            assert_eq!(theirs["sessions"], 0);
+            let res = app.get_as(&user.access_token, "/api/llm/export").await;
+            assert_eq!(res.status(), 200);
+            assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+            let all: Value = res.json().await.unwrap();
+            assert_eq!(all["sessions"].as_array().unwrap().len(), 2);
+            let (_, theirs) = json_of(app.get_as(&other.access_token, "/api/llm/export").await).await;
+            assert_eq!(theirs["sessions"], json!([]));
+            // Admins see everyone's messages, filtered; users may not.
+            assert_eq!(app.get_as(&user.access_token, "/api/admin/messages").await.status(), 403);
+            let admin = app.login("root", crate::helpers::PASSWORD).await;
+            let (status, page) = json_of(app.get_as(&admin.access_token, &format!("/api/admin/messages?user_id={}&role=user&q=sec", user.id)).await).await;
+            assert_eq!(status, 200, "{page}");
+            assert_eq!(page["total"], 1);
+            assert_eq!(page["items"][0]["content"], "second");
+            let (status, _) = json_of(app.get_as(&admin.access_token, "/api/admin/messages?role=wizard").await).await;
+            assert_eq!(status, 422);
+        }
+    }
+}
