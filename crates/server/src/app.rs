@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use axum::Router;
 use chrono::Utc;
 use secrecy::ExposeSecret;
@@ -221,6 +222,13 @@ impl Application {
             "listening"
         );
         let app = router(state.clone());
+        // Without TCP_NODELAY a small write (a stream chunk) waits for the client's delayed
+        // ACK, up to 40 ms on Linux: every streamed token would be late.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let server = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
