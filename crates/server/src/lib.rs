@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod gateway;
 pub mod http;
 pub mod keys;

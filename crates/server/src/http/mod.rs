@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -78,7 +78,10 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
             request_timeout,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            http.max_body_bytes,
+            limit_body,
+        ))
         .layer(DefaultBodyLimit::max(http.max_body_bytes));
     router
         .layer(middleware::from_fn_with_state(
@@ -102,6 +105,29 @@ async fn request_timeout(
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
+
+/// 413 for bodies over `MAX_BODY_SIZE` (at once when `Content-Length` says so), except file
+/// uploads: `POST /api/files` may carry up to `files::MAX_UPLOAD_BODY` (a 10 MiB file plus
+/// multipart framing), and bounds itself with its own `DefaultBodyLimit`.
+async fn limit_body(
+    axum::extract::State(max): axum::extract::State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let limit = if req.method() == Method::POST && req.uri().path() == crate::files::UPLOAD_PATH {
+        max.max(crate::files::MAX_UPLOAD_BODY)
+    } else {
+        max
+    };
+    let limited = ServiceBuilder::new()
+        .layer(RequestBodyLimitLayer::new(limit))
+        .map_request(|req: axum::http::Request<_>| req.map(axum::body::Body::new))
+        .service(next);
+    match limited.oneshot(req).await {
+        Ok(res) => res.into_response(),
+        Err(never) => match never {},
     }
 }
 

@@ -12,6 +12,7 @@ mod admin;
 mod api_keys;
 mod chat;
 mod errors;
+mod files;
 mod gateway;
 mod lifecycle;
 mod oidc;

@@ -11,6 +11,7 @@ mod m20261122_000003_invites;
 mod m20261122_000004_oauth;
 mod m20261123_000001_providers;
 mod m20261124_000001_chat;
+mod m20261124_000002_files;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_oauth::Migration),
             Box::new(m20261123_000001_providers::Migration),
             Box::new(m20261124_000001_chat::Migration),
+            Box::new(m20261124_000002_files::Migration),
         ]
     }
 }
