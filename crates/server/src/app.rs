@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use axum::Router;
+use axum::serve::ListenerExt;
 use chrono::Utc;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;

@@ -1,6 +1,7 @@
 //! Chat: conversations stored as they stream, with personas, regenerate and edit, stop,
 //! re-attachable replies, titles, search, share links and export.
 
+pub mod emotion;
 pub mod guest;
 pub mod personas;
 mod routes;

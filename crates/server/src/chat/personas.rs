@@ -74,6 +74,25 @@ const BUILTINS: &[Builtin] = &[
              直击要点，不说废话。保持沉着、准确，对不确定之处坦诚相告。用用户使用的语言回答。",
         ),
     },
+    Builtin {
+        id: "emotion",
+        avatar: "🎭",
+        en: (
+            "Emotion reader",
+            "Reads the emotions in a photo: seven scores, the dominant one, faces and objects.",
+            "You read emotions from images. Look at the attached photo and estimate how strongly \
+             each of the seven basic emotions (happy, sad, angry, fearful, surprised, disgusted, \
+             neutral) shows, each as a score from 0 to 1, name the dominant one, say whether a \
+             face is visible, and list notable objects. Answer with the JSON object only.",
+        ),
+        zh: (
+            "情绪识别",
+            "识别照片中的情绪：七种基本情绪的分数、主要情绪、人脸和物体。",
+            "你负责从图像中识别情绪。观察附上的照片，为七种基本情绪（happy、sad、angry、\
+             fearful、surprised、disgusted、neutral）分别给出 0 到 1 的分数，指出主要情绪，\
+             说明是否有人脸，并列出值得注意的物体（用中文）。只回答 JSON 对象。",
+        ),
+    },
 ];
 
 /// Whether the user's language is Chinese.
@@ -279,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_three_pets_exist_in_both_languages() {
-        for id in ["fox", "dog", "snake"] {
+        for id in ["fox", "dog", "snake", "emotion"] {
             let b = BUILTINS.iter().find(|b| b.id == id).unwrap();
             let en = builtin_response(b, false);
             let zh = builtin_response(b, true);

@@ -57,7 +57,7 @@ pub enum ChatEvent {
     /// The reply ended; the stored message.
     Done {
         /// The message.
-        message: MessageResponse,
+        message: Box<MessageResponse>,
     },
     /// The reply failed or was cut off; the stored message says how.
     Error {
@@ -207,6 +207,8 @@ pub struct Job {
     pub assistant: Message,
     /// After the reply: make a title for the session.
     pub make_title: bool,
+    /// Check the answer against the emotion reading schema.
+    pub emotion_reading: bool,
 }
 
 /// Starts a reply; `None` when the session already has one running.
@@ -252,6 +254,7 @@ async fn generate(state: &AppState, run: &Run, job: Job) {
         channels,
         assistant: mut msg,
         make_title,
+        emotion_reading,
         ..
     } = job;
     let mut usage: Option<Usage> = None;
@@ -326,6 +329,21 @@ async fn generate(state: &AppState, run: &Run, job: Job) {
             }
         }
     };
+    // A structured answer must match its schema to count as complete.
+    let end = match end {
+        End::Complete if emotion_reading => match super::emotion::validate(&msg.content) {
+            Ok(()) => End::Complete,
+            Err(why) => End::Failed(OaiError {
+                status: axum::http::StatusCode::BAD_GATEWAY,
+                message: format!("the answer does not match the emotion reading schema: {why}"),
+                kind: "server_error",
+                code: Some("invalid_structured_output"),
+                param: None,
+                retry_after: None,
+            }),
+        },
+        other => other,
+    };
     // Cancelled by a server shutdown rather than by the user: the reply was cut off.
     let end = match end {
         End::Cancelled if state.shutdown.is_cancelled() => {
@@ -387,7 +405,7 @@ async fn generate(state: &AppState, run: &Run, job: Job) {
     });
     match &end {
         End::Complete | End::Cancelled => run.publish(ChatEvent::Done {
-            message: MessageResponse::from(&msg),
+            message: Box::new(MessageResponse::from(&msg)),
         }),
         End::Failed(_) | End::Broken(_) => run.publish(ChatEvent::Error {
             code: code.unwrap_or_default(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
-use llm_adapters::types::{ChatRequest, Message as LlmMessage, Role};
+use llm_adapters::types::{ChatRequest, ContentPart, Message as LlmMessage, Role};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -256,12 +256,13 @@ fn llm_role(m: &Message) -> Role {
 
 /// The request for a reply: system prompt, then as many of the newest branch messages as fit
 /// in [`CONTEXT_TOKENS`] (the last one — the question — always).
-fn build_request(
+async fn build_request(
     state: &AppState,
+    user_id: Uuid,
     system: Option<String>,
     branch: &[Message],
     params: &Value,
-) -> ChatRequest {
+) -> ApiResult<ChatRequest> {
     let tokenizer = &state.gateway.tokenizer;
     let mut budget = CONTEXT_TOKENS;
     if let Some(s) = &system {
@@ -278,7 +279,21 @@ fn build_request(
             break;
         }
         budget = budget.saturating_sub(cost);
-        kept.push(LlmMessage::text(llm_role(m), m.content.clone()));
+        let mut message = LlmMessage::text(llm_role(m), m.content.clone());
+        let ids: Vec<Uuid> = m
+            .image_ids
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        for id in ids {
+            // An image deleted since is left out rather than failing the reply.
+            if let Some((_, url)) = crate::files::service::data_url(state, user_id, id).await? {
+                message
+                    .content
+                    .push(ContentPart::Image { url, detail: None });
+            }
+        }
+        kept.push(message);
     }
     kept.reverse();
     let mut messages = Vec::with_capacity(kept.len() + 1);
@@ -286,7 +301,7 @@ fn build_request(
         messages.push(LlmMessage::text(Role::System, s));
     }
     messages.extend(kept);
-    ChatRequest {
+    Ok(ChatRequest {
         messages,
         temperature: params.get("temperature").and_then(Value::as_f64),
         top_p: params.get("top_p").and_then(Value::as_f64),
@@ -296,7 +311,7 @@ fn build_request(
             .and_then(|n| u32::try_from(n).ok()),
         stream: true,
         ..ChatRequest::default()
-    }
+    })
 }
 
 /// Starts a reply to `question` (already stored) on the session's current branch.
@@ -335,7 +350,11 @@ async fn answer(
     let all = store::list_messages(&state.db.conn, session.id).await?;
     // The context ends at the question (a regenerated answer must not see the old one).
     let branch = branch_to(&all, question);
-    let request = build_request(state, system, &branch, &params);
+    let mut request = build_request(state, actor.user.id, system, &branch, &params).await?;
+    let emotion_reading = session.persona_id.as_deref() == Some("emotion");
+    if emotion_reading {
+        request.response_format = Some(super::emotion::response_format());
+    }
     let now = Utc::now();
     let assistant = store::insert_message(
         &state.db.conn,
@@ -354,6 +373,7 @@ async fn answer(
             error: None,
             created_at: now,
             updated_at: now,
+            image_ids: None,
         },
     )
     .await?;
@@ -367,6 +387,7 @@ async fn answer(
             user_message_id: question.id,
             assistant,
             make_title,
+            emotion_reading,
         },
     )
     .ok_or_else(|| {
@@ -395,6 +416,7 @@ async fn insert_user_message(
     session: &Session,
     parent_id: Option<Uuid>,
     content: String,
+    image_ids: &[Uuid],
 ) -> ApiResult<Message> {
     let now = Utc::now();
     Ok(store::insert_message(
@@ -414,6 +436,11 @@ async fn insert_user_message(
             error: None,
             created_at: now,
             updated_at: now,
+            image_ids: if image_ids.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(image_ids).map_err(anyhow::Error::from)?)
+            },
         },
     )
     .await?)
@@ -426,6 +453,18 @@ pub async fn chat(
     body: ChatRequestBody,
 ) -> ApiResult<Started> {
     check_message(&body.message)?;
+    let images = body.image_ids.clone().unwrap_or_default();
+    if images.len() > 4 {
+        return Err(ApiError::field("image_ids", "at most 4 images per message"));
+    }
+    for (i, id) in images.iter().enumerate() {
+        if crate::files::service::get_owned(state, actor.user.id, *id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::field(format!("image_ids[{i}]"), "no such image"));
+        }
+    }
     let existing = match body.session_id {
         Some(id) => Some(session(state, actor, id).await?),
         None => None,
@@ -489,7 +528,8 @@ pub async fn chat(
     }
     let branch = current_branch(&store::list_messages(&state.db.conn, session.id).await?);
     let parent = branch.last().map(|m| m.id);
-    let question = insert_user_message(state, actor, &session, parent, body.message).await?;
+    let question =
+        insert_user_message(state, actor, &session, parent, body.message, &images).await?;
     let run = answer(state, actor, &session, &question, model).await?;
     Ok(Started {
         session,
@@ -547,7 +587,13 @@ pub async fn edit(
             "a reply is already being written; stop it first".to_owned(),
         ));
     }
-    let question = insert_user_message(state, actor, &session, original.parent_id, content).await?;
+    let images: Vec<Uuid> = original
+        .image_ids
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let question =
+        insert_user_message(state, actor, &session, original.parent_id, content, &images).await?;
     let model = choose_model(state, actor.user.id, None, Some(&session), None).await?;
     let run = answer(state, actor, &session, &question, model).await?;
     Ok(Started {

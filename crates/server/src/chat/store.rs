@@ -91,6 +91,9 @@ pub mod messages {
         pub created_at: DateTimeUtc,
         /// Last written.
         pub updated_at: DateTimeUtc,
+        /// JSON array of attached file ids (user messages).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub image_ids: Option<String>,
     }
 
     /// Relations (none navigated).

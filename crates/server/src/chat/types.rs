@@ -21,6 +21,8 @@ pub struct ChatRequestBody {
     pub persona_id: Option<String>,
     /// Stream the answer as server-sent events.
     pub stream: Option<bool>,
+    /// Uploaded images (`POST /api/files`) to attach, at most 4.
+    pub image_ids: Option<Vec<Uuid>>,
 }
 
 /// `POST …/regenerate`.
@@ -66,6 +68,8 @@ pub struct MessageResponse {
     pub completion_tokens: i64,
     /// What went wrong.
     pub error: Option<String>,
+    /// Attached images (file ids).
+    pub image_ids: Vec<Uuid>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last written.
@@ -86,6 +90,11 @@ impl From<&store::Message> for MessageResponse {
             prompt_tokens: m.prompt_tokens,
             completion_tokens: m.completion_tokens,
             error: m.error.clone(),
+            image_ids: m
+                .image_ids
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -36,6 +36,7 @@ enum Incoming {
         session_id: Option<Uuid>,
         model: Option<String>,
         persona_id: Option<String>,
+        image_ids: Option<Vec<Uuid>>,
     },
     Stop {
         session_id: Uuid,
@@ -149,6 +150,7 @@ async fn handle(state: &AppState, ctx: &AuthContext, text: &str, out: &mpsc::Sen
             session_id,
             model,
             persona_id,
+            image_ids,
         } => {
             let body = ChatRequestBody {
                 message,
@@ -156,6 +158,7 @@ async fn handle(state: &AppState, ctx: &AuthContext, text: &str, out: &mpsc::Sen
                 model,
                 persona_id,
                 stream: Some(true),
+                image_ids,
             };
             match service::chat(state, ctx, body).await {
                 Ok(started) => forward(started.run, out.clone()),

@@ -409,7 +409,7 @@ on_both_databases! {
         let (app, user, _fake) = setup(backend, FakeConfig::default()).await;
         let (_, list) = json_of(app.get_as(&user.access_token, "/api/llm/personas").await).await;
         let ids: Vec<&str> = list["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, vec!["fox", "dog", "snake"]);
+        assert_eq!(ids, vec!["fox", "dog", "snake", "emotion"]);
         assert_eq!(list["items"][0]["name"], "Fox");
         let res = app.client.get(app.url("/api/llm/personas")).bearer_auth(&user.access_token).header("Accept-Language", "zh-CN,zh;q=0.9").send().await.unwrap();
         let (_, zh) = json_of(res).await;
@@ -425,7 +425,7 @@ on_both_databases! {
         let other = app.user("oscar").await;
         let oid = own["id"].as_str().unwrap();
         let (_, theirs) = json_of(app.get_as(&other.access_token, "/api/llm/personas").await).await;
-        assert_eq!(theirs["items"].as_array().unwrap().len(), 3);
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 4);
         let res = app.send_as(&other.access_token, Method::PUT, &format!("/api/llm/personas/{oid}"), Some(json!({"name": "Mine", "system_prompt": "x"}))).await;
         assert_eq!(res.status(), 404);
         let res = app.send_as(&other.access_token, Method::DELETE, &format!("/api/llm/personas/{oid}"), None).await;
@@ -438,7 +438,7 @@ on_both_databases! {
         assert_eq!(status, 201);
         assert_eq!(shared["kind"], "shared");
         let (_, theirs) = json_of(app.get_as(&other.access_token, "/api/llm/personas").await).await;
-        assert_eq!(theirs["items"].as_array().unwrap().len(), 4);
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 5);
         // The owner chats with their own persona; its prompt goes first.
         let (status, _) = json_of(post(&app, &user, "/api/llm/chat", json!({"message": "hoot", "persona_id": oid, "model": "fake-model"})).await).await;
         assert_eq!(status, 200);
@@ -467,10 +467,17 @@ mod websocket {
     use super::*;
 
     async fn next_json(
-        ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+        ws: &mut tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
     ) -> Value {
         loop {
-            match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap().unwrap().unwrap() {
+            match tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap()
+            {
                 WsMessage::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
                 _ => continue,
             }
@@ -498,7 +505,12 @@ mod websocket {
             };
             assert_eq!(text, "Hello! You said: hi over ws");
             assert_eq!(done["message"]["status"], "complete");
-            // Stop over the socket.
+            // Stop over the socket (once the background title request is out of the way, so
+            // that the scripted endless stream goes to the reply).
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while fake.request_count() < 2 && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             fake.script("fake-model", [Behaviour::Endless]);
             let sid = start["session_id"].as_str().unwrap();
             ws.send(WsMessage::Text(json!({"type": "message", "message": "forever", "session_id": sid}).to_string().into())).await.unwrap();
@@ -634,6 +646,72 @@ mod statistics {
             assert_eq!(page["items"][0]["content"], "second");
             let (status, _) = json_of(app.get_as(&admin.access_token, "/api/admin/messages?role=wizard").await).await;
             assert_eq!(status, 422);
+        }
+    }
+}
+
+mod images {
+    use super::*;
+
+    const READING: &str = r#"{"emotions":{"happy":0.8,"sad":0.02,"angry":0.01,"fearful":0.01,"surprised":0.1,"disgusted":0.01,"neutral":0.05},"dominant":"happy","face_detected":true,"objects":["cake"]}"#;
+
+    async fn upload_png(app: &TestApp, user: &TestUser) -> String {
+        let img = image::RgbImage::from_pixel(64, 48, image::Rgb([200, 120, 40]));
+        let mut bytes = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .unwrap();
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("face.png")
+            .mime_str("image/png")
+            .unwrap();
+        let res = app
+            .client
+            .post(app.url("/api/files"))
+            .bearer_auth(&user.access_token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let body: Value = res.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    on_both_databases! {
+        async fn a_photo_goes_to_the_vision_model_and_the_emotion_reading_is_checked(backend: Backend) {
+            let (app, user, fake) = setup(backend, FakeConfig { reply: Some(READING.into()), ..FakeConfig::default() }).await;
+            let image = upload_png(&app, &user).await;
+            let (status, body) = json_of(post(&app, &user, "/api/llm/chat", json!({
+                "message": "how does this person feel?", "persona_id": "emotion", "model": "fake-model", "image_ids": [image],
+            })).await).await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["user_message"]["image_ids"], json!([image]));
+            let reply = &body["assistant_message"];
+            assert_eq!(reply["status"], "complete", "{reply}");
+            let reading: Value = serde_json::from_str(reply["content"].as_str().unwrap()).unwrap();
+            assert_eq!(reading["dominant"], "happy");
+            // The upstream got the image as an image part and the JSON-schema mode.
+            let sent = fake.requests().into_iter().rev().find(|r| r.body["stream"] == true).unwrap().body;
+            let parts = sent["messages"].as_array().unwrap().last().unwrap()["content"].clone();
+            let image_part = parts.as_array().unwrap().iter().find(|p| p["type"] == "image_url").unwrap();
+            assert!(image_part["image_url"]["url"].as_str().unwrap().starts_with("data:image/png;base64,"));
+            assert_eq!(sent["response_format"]["type"], "json_schema");
+            assert_eq!(sent["response_format"]["json_schema"]["schema"]["properties"]["dominant"]["enum"].as_array().unwrap().len(), 7);
+            // An answer that breaks the schema is stored as an error, with the reason.
+            fake.set_config(FakeConfig { reply: Some("{\"mood\": \"great\"}".into()), ..FakeConfig::default() });
+            let sid = body["session_id"].as_str().unwrap();
+            let (_, again) = json_of(post(&app, &user, &format!("/api/llm/sessions/{sid}/regenerate"), json!({})).await).await;
+            assert_eq!(again["assistant_message"]["status"], "error", "{again}");
+            assert!(again["assistant_message"]["error"].as_str().unwrap().contains("schema"));
+            // Someone else's image cannot be attached.
+            let other = app.user("otis").await;
+            let (status, err) = json_of(post(&app, &other, "/api/llm/chat", json!({"message": "x", "model": "fake-model", "image_ids": [image]})).await).await;
+            assert_eq!(status, 422, "{err}");
+            assert!(err["error"]["details"]["fields"]["image_ids[0]"].is_string());
         }
     }
 }

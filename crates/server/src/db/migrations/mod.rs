@@ -12,6 +12,7 @@ mod m20261122_000004_oauth;
 mod m20261123_000001_providers;
 mod m20261124_000001_chat;
 mod m20261124_000002_files;
+mod m20261124_000003_chat_images;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_providers::Migration),
             Box::new(m20261124_000001_chat::Migration),
             Box::new(m20261124_000002_files::Migration),
+            Box::new(m20261124_000003_chat_images::Migration),
         ]
     }
 }
