@@ -24,11 +24,11 @@ describe('routing and layout', () => {
   });
 
   it('shows the not-found message inside the layout for unknown routes', async () => {
-    renderApp('/chat/123');
+    renderApp('/nowhere/123');
 
     const notFound = await screen.findByTestId('not-found');
     expect(notFound).toHaveTextContent('Page not found');
-    expect(notFound).toHaveTextContent('/chat/123');
+    expect(notFound).toHaveTextContent('/nowhere/123');
     // The app frame is still there.
     expect(screen.getByRole('link', { name: /LLM Manager/ })).toHaveAttribute('href', '/status');
     expect(screen.getByTestId('nav-status')).toBeInTheDocument();

@@ -9,6 +9,8 @@ import { AdminLayout } from './pages/admin/AdminLayout.tsx';
 import { AdminProvidersPage } from './pages/admin/AdminProvidersPage.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
 import { AuditLogPage } from './pages/admin/AuditLogPage.tsx';
+import { ChatPage } from './pages/chat/ChatPage.tsx';
+import { PersonasPage } from './pages/chat/PersonasPage.tsx';
 import { RegistrationPage } from './pages/admin/RegistrationPage.tsx';
 import { ForgotPasswordPage } from './pages/auth/ForgotPasswordPage.tsx';
 import { LoginPage } from './pages/auth/LoginPage.tsx';
@@ -24,6 +26,7 @@ import { ProviderSettings } from './pages/settings/ProviderSettings.tsx';
 import { SecuritySettings } from './pages/settings/SecuritySettings.tsx';
 import { SessionsSettings } from './pages/settings/SessionsSettings.tsx';
 import { SettingsLayout } from './pages/settings/SettingsLayout.tsx';
+import { SharedPage } from './pages/share/SharedPage.tsx';
 import { StatusPage } from './pages/StatusPage.tsx';
 
 export const routes: RouteObject[] = [
@@ -36,7 +39,8 @@ export const routes: RouteObject[] = [
     ),
     errorElement: <RouteErrorPage />,
     children: [
-      // Chat will live at `/`; until then everybody starts at the system status.
+      // Everybody starts at the system status (other suites rely on it); signed-in users have
+      // Chat in the header.
       { index: true, element: <Navigate to="/status" replace /> },
       { path: 'status', element: <StatusPage /> },
       { path: 'login', element: <LoginPage /> },
@@ -45,9 +49,22 @@ export const routes: RouteObject[] = [
       { path: 'reset-password', element: <ResetPasswordPage /> },
       { path: 'verify-email', element: <VerifyEmailPage /> },
       { path: 'setup', element: <SetupPage /> },
+      // A shared conversation: public, read only.
+      { path: 's/:token', element: <SharedPage /> },
       {
         element: <RequireAuth />,
         children: [
+          { path: 'chat/personas', element: <PersonasPage /> },
+          {
+            // One page for a new chat and an open one, so that the URL can change from `/chat`
+            // to `/chat/{id}` while the first reply streams in (the children only match the URL).
+            path: 'chat',
+            element: <ChatPage />,
+            children: [
+              { index: true, element: null },
+              { path: ':sessionId', element: null },
+            ],
+          },
           {
             path: 'settings',
             element: <SettingsLayout />,

@@ -176,8 +176,9 @@ function httpError(response: Response, requestId: string | null): ApiError {
   });
 }
 
-async function request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/** Headers, credentials and body of a call; state-changing methods carry the CSRF token. */
+function requestInit(method: string, body: unknown, options: RequestOptions, extraHeaders: Record<string, string>): RequestInit {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
   const init: RequestInit = { method, headers, credentials: 'same-origin', signal: options.signal };
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = readCookie(CSRF_COOKIE);
@@ -190,23 +191,43 @@ async function request<T>(method: string, path: string, body: unknown, options: 
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  return init;
+}
 
-  let response: Response;
-  let parsed: Body;
+/** `fetch` that turns a failure to get any response into an ApiError (an abort stays as is). */
+async function send(path: string, init: RequestInit): Promise<Response> {
   try {
-    response = await fetch(path, init);
+    return await fetch(path, init);
   } catch (error) {
     if (isAbort(error)) throw error;
     throw new ApiError({ status: 0, code: 'network_error', message: errorText(error) });
   }
-  const requestId = response.headers.get(REQUEST_ID_HEADER);
+}
+
+/** The ApiError of a non-2xx answer whose body is `parsed`. */
+function failure(response: Response, parsed: Body, requestId: string | null, options: RequestOptions): ApiError {
+  if (parsed.kind === 'json' && isErrorEnvelope(parsed.value)) {
+    const { code, message, details } = parsed.value.error;
+    const retryAfterSecs = parseRetryAfter(response.headers.get('Retry-After'));
+    return reportUnauthorized(new ApiError({ status: response.status, code, message, details, requestId, retryAfterSecs }), options);
+  }
+  return reportUnauthorized(httpError(response, requestId), options);
+}
+
+async function readBodyOf(response: Response, requestId: string | null): Promise<Body> {
   try {
-    parsed = await readBody(response);
+    return await readBody(response);
   } catch (error) {
     // The connection broke while the body was being read.
     if (isAbort(error)) throw error;
     throw new ApiError({ status: response.status, code: 'network_error', message: errorText(error), requestId });
   }
+}
+
+async function request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
+  const response = await send(path, requestInit(method, body, options, {}));
+  const requestId = response.headers.get(REQUEST_ID_HEADER);
+  const parsed = await readBodyOf(response, requestId);
 
   if (response.ok) {
     if (parsed.kind === 'json') return parsed.value as T;
@@ -218,18 +239,8 @@ async function request<T>(method: string, path: string, body: unknown, options: 
       requestId,
     });
   }
-  if (parsed.kind === 'json') {
-    if (options.acceptStatuses?.includes(response.status)) return parsed.value as T;
-    if (isErrorEnvelope(parsed.value)) {
-      const { code, message, details } = parsed.value.error;
-      const retryAfterSecs = parseRetryAfter(response.headers.get('Retry-After'));
-      throw reportUnauthorized(
-        new ApiError({ status: response.status, code, message, details, requestId, retryAfterSecs }),
-        options,
-      );
-    }
-  }
-  throw reportUnauthorized(httpError(response, requestId), options);
+  if (parsed.kind === 'json' && options.acceptStatuses?.includes(response.status)) return parsed.value as T;
+  throw failure(response, parsed, requestId, options);
 }
 
 function errorText(error: unknown): string {
@@ -249,4 +260,27 @@ export function apiSend<T>(method: SendMethod, path: string, body?: unknown, opt
 /** POST `form` as multipart/form-data (files) and return the JSON answer. */
 export function apiUpload<T>(path: string, form: FormData, options: RequestOptions = {}): Promise<T> {
   return request<T>('POST', path, form, options);
+}
+
+/** Options of a call whose answer the caller reads itself. */
+export interface RawRequestOptions extends RequestOptions {
+  /** More request headers (`Accept`, `Last-Event-ID`). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Sends a request like `apiSend` (same cookies, CSRF header and JSON body) but hands back a 2xx
+ * `Response` unread, for answers read as they arrive (server-sent events). Any other status
+ * becomes the same ApiError as elsewhere.
+ */
+export async function apiFetch(
+  method: 'GET' | SendMethod,
+  path: string,
+  body?: unknown,
+  options: RawRequestOptions = {},
+): Promise<Response> {
+  const response = await send(path, requestInit(method, body, options, options.headers ?? {}));
+  if (response.ok) return response;
+  const requestId = response.headers.get(REQUEST_ID_HEADER);
+  throw failure(response, await readBodyOf(response, requestId), requestId, options);
 }

@@ -25,6 +25,11 @@ export function Layout() {
             <span>{t('app.name')}</span>
           </Link>
           <nav className="main-nav" aria-label={t('nav.label')}>
+            {user ? (
+              <NavLink to="/chat" className="nav-link" data-testid="nav-chat">
+                {t('nav.chat')}
+              </NavLink>
+            ) : null}
             <NavLink to="/status" className="nav-link" data-testid="nav-status">
               {t('nav.status')}
             </NavLink>
