@@ -9,7 +9,8 @@
 // offline API docs and a phone viewport), accounts.e2e.mjs's (first-admin setup, registration,
 // login/logout, settings, password change, sessions, user admin, audit log),
 // providers.e2e.mjs's (providers against the fake upstream at FAKE_LLM_URL, API keys),
-// sdk.e2e.mjs's (the official openai Python SDK through /v1) and security.e2e.mjs's.
+// sdk.e2e.mjs's (the official openai Python SDK through /v1), chat.e2e.mjs's (the chat page,
+// sharing, export, guests) and security.e2e.mjs's.
 // Prints one line per check and a final "N passed, M failed" line; exits 1 when a check failed,
 // 2 when LLM_MANAGER_BIN is not set. Screenshots go to E2E_SCREENSHOT_DIR (default
 // web/e2e/screenshots).
@@ -19,6 +20,7 @@ import { defineAccountChecks } from './accounts.e2e.mjs';
 import { defineSecurityChecks } from './security.e2e.mjs';
 import { defineProviderChecks } from './providers.e2e.mjs';
 import { defineSdkChecks } from './sdk.e2e.mjs';
+import { defineChatChecks } from './chat.e2e.mjs';
 import { assert, assertEqual, main, newContext, screenshot, text, watchErrors } from './harness.mjs';
 
 /** Waits until the status page shows loaded server facts and readiness. */
@@ -150,15 +152,15 @@ export function defineStatusChecks(ctx) {
       },
     },
     {
-      name: 'an unknown client route (/chat/123) shows the app with the not-found message',
+      name: 'an unknown client route (/nowhere/123) shows the app with the not-found message',
       async run() {
         const context = await newContext(browser);
         try {
           const page = await context.newPage();
-          const response = await page.goto(`${baseUrl}/chat/123`);
-          assert(response && response.status() < 400, `GET /chat/123 answered HTTP ${response?.status()}`);
+          const response = await page.goto(`${baseUrl}/nowhere/123`);
+          assert(response && response.status() < 400, `GET /nowhere/123 answered HTTP ${response?.status()}`);
           await page.getByTestId('not-found').waitFor();
-          assert((await text(page, 'not-found'))?.includes('/chat/123'), 'not-found message does not name the path');
+          assert((await text(page, 'not-found'))?.includes('/nowhere/123'), 'not-found message does not name the path');
           assert(await page.getByTestId('nav-status').isVisible(), 'the layout navigation is missing');
         } finally {
           await context.close();
@@ -190,5 +192,5 @@ export function defineStatusChecks(ctx) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main([defineStatusChecks, defineAccountChecks, defineProviderChecks, defineSdkChecks, defineSecurityChecks]);
+  main([defineStatusChecks, defineAccountChecks, defineProviderChecks, defineSdkChecks, defineChatChecks, defineSecurityChecks]);
 }
