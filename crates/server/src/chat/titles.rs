@@ -91,6 +91,13 @@ pub fn spawn(
             temperature: Some(0.3),
             ..ChatRequest::default()
         };
+        // A configured title model, if it is served, else the conversation's channels.
+        let channels = match &state.config.chat_title_model {
+            Some(model) => crate::gateway::service::channels_for_user(&state, user_id, model)
+                .await
+                .unwrap_or(channels),
+            None => channels,
+        };
         let call = with_failover(&state, &channels, |ch| {
             let mut req = prompt.clone();
             req.model = ch.upstream_model.clone();

@@ -42,6 +42,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Gateway limits and the outbound allow-list.
     pub gateway: crate::gateway::GatewayConfig,
+    /// Model for conversation titles (`None`: the conversation's model).
+    pub chat_title_model: Option<String>,
 }
 
 /// Database backend and connection settings.
@@ -388,6 +390,9 @@ impl Config {
             log,
             http,
             gateway,
+            chat_title_model: get("chat_title_model")
+                .map(|m| m.value.trim().to_owned())
+                .filter(|m| !m.is_empty()),
         })
     }
 
@@ -544,6 +549,12 @@ impl Config {
             (
                 "MAX_STREAM_SECS",
                 self.gateway.max_stream.as_secs().to_string(),
+            ),
+            (
+                "CHAT_TITLE_MODEL",
+                self.chat_title_model
+                    .clone()
+                    .unwrap_or_else(|| "<unset: the conversation's model>".to_owned()),
             ),
             ("ALLOWED_ORIGINS", cors),
         ]

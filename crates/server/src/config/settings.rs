@@ -234,6 +234,14 @@ pub const SETTINGS: &[Setting] = &[
         "Longest an upstream stream may run."
     ),
     setting!(
+        "chat_title_model",
+        "CHAT_TITLE_MODEL",
+        None,
+        None,
+        false,
+        "Model that writes conversation titles after the first exchange (a cheap one is best). Unset: the conversation's own model."
+    ),
+    setting!(
         "allowed_origins",
         "ALLOWED_ORIGINS",
         None,

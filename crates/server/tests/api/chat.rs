@@ -715,3 +715,24 @@ mod images {
         }
     }
 }
+
+mod title_model {
+    use super::*;
+
+    on_both_databases! {
+        async fn titles_come_from_the_configured_title_model(backend: Backend) {
+            let app = TestApp::spawn_with(backend, |c| c.chat_title_model = Some("title-model".into())).await;
+            let admin = app.admin().await;
+            let fake = FakeLlm::start_with(FakeConfig { models: vec![], ..FakeConfig::default() }, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+            add_openai(&app, &admin, "Fake", &fake, "sk-upstream-0000000000", &["fake-model", "title-model"]).await;
+            let user = app.user("tina").await;
+            let (status, _) = json_of(post(&app, &user, "/api/llm/chat", json!({"message": "name this", "model": "fake-model"})).await).await;
+            assert_eq!(status, 200);
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !fake.requests().iter().any(|r| r.body["model"] == "title-model") {
+                assert!(std::time::Instant::now() < deadline, "no title request to title-model");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
