@@ -36,6 +36,7 @@ step "tools: Chromium and fonts for the browser test"
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}"
   apt-get update -qq
@@ -71,7 +72,12 @@ step "end to end: the built binary in headless Chromium, a fake upstream, the op
 fake_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$CARGO_TARGET_DIR/debug/fake-llm" --addr "127.0.0.1:$fake_port" --models fake-model,claude-fake >/dev/null &
 fake_pid=$!
-trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
+# A second, slow one: a reply that is still streaming when the browser reloads.
+slow_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$CARGO_TARGET_DIR/debug/fake-llm" --addr "127.0.0.1:$slow_port" --models slow-model --tokens-per-second 2 >/dev/null &
+slow_pid=$!
+trap 'kill "$fake_pid" "$slow_pid" 2>/dev/null || true' EXIT
 wait_for "the fake upstream" 30 curl -sf "http://127.0.0.1:$fake_port/v1/models"
-FAKE_LLM_URL="http://127.0.0.1:$fake_port" SDK_PYTHON="$venv/bin/python" \
+wait_for "the slow fake upstream" 30 curl -sf "http://127.0.0.1:$slow_port/v1/models"
+FAKE_LLM_URL="http://127.0.0.1:$fake_port" FAKE_LLM_SLOW_URL="http://127.0.0.1:$slow_port" SDK_PYTHON="$venv/bin/python" \
   LLM_MANAGER_BIN="$CARGO_TARGET_DIR/debug/llm-manager" node web/e2e/status.e2e.mjs
