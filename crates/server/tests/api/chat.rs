@@ -736,3 +736,25 @@ mod title_model {
         }
     }
 }
+
+mod crash {
+    use super::*;
+
+    on_both_databases! {
+        async fn replies_left_streaming_by_a_crash_are_marked_incomplete_at_start(backend: Backend) {
+            let (app, user, _fake) = setup(backend, FakeConfig::default()).await;
+            let (_, body) = json_of(post(&app, &user, "/api/llm/chat", json!({"message": "x", "model": "fake-model"})).await).await;
+            let sid = body["session_id"].as_str().unwrap().to_owned();
+            let db = app.stop().await;
+            // As if the process had died mid-reply: the row still says `streaming`.
+            db.execute("UPDATE chat_messages SET status = 'streaming' WHERE role = 'assistant'").await;
+            let config = db.config();
+            let app = TestApp::start(db, config).await;
+            let user = app.login("chloe", crate::helpers::PASSWORD).await;
+            let (_, page) = json_of(app.get_as(&user.access_token, &format!("/api/llm/messages?session_id={sid}")).await).await;
+            let last = page["items"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(last["status"], "incomplete", "{last}");
+            assert!(last["error"].as_str().unwrap().contains("server stopped"));
+        }
+    }
+}
