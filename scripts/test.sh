@@ -76,8 +76,15 @@ fake_pid=$!
 slow_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$CARGO_TARGET_DIR/debug/fake-llm" --addr "127.0.0.1:$slow_port" --models slow-model --tokens-per-second 2 >/dev/null &
 slow_pid=$!
-trap 'kill "$fake_pid" "$slow_pid" 2>/dev/null || true' EXIT
+# A third one that answers every message with an emotion reading (JSON), for the chart.
+vision_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$CARGO_TARGET_DIR/debug/fake-llm" --addr "127.0.0.1:$vision_port" --models vision-model \
+  --reply '{"emotions":{"happy":0.72,"sad":0.03,"angry":0.02,"fearful":0.01,"surprised":0.15,"disgusted":0.01,"neutral":0.06},"dominant":"happy","face_detected":true,"objects":["balloon","cake"]}' >/dev/null &
+vision_pid=$!
+trap 'kill "$fake_pid" "$slow_pid" "$vision_pid" 2>/dev/null || true' EXIT
 wait_for "the fake upstream" 30 curl -sf "http://127.0.0.1:$fake_port/v1/models"
 wait_for "the slow fake upstream" 30 curl -sf "http://127.0.0.1:$slow_port/v1/models"
-FAKE_LLM_URL="http://127.0.0.1:$fake_port" FAKE_LLM_SLOW_URL="http://127.0.0.1:$slow_port" SDK_PYTHON="$venv/bin/python" \
+wait_for "the vision fake upstream" 30 curl -sf "http://127.0.0.1:$vision_port/v1/models"
+FAKE_LLM_URL="http://127.0.0.1:$fake_port" FAKE_LLM_SLOW_URL="http://127.0.0.1:$slow_port" \
+  FAKE_LLM_VISION_URL="http://127.0.0.1:$vision_port" SDK_PYTHON="$venv/bin/python" \
   LLM_MANAGER_BIN="$CARGO_TARGET_DIR/debug/llm-manager" node web/e2e/status.e2e.mjs

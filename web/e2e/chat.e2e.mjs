@@ -6,16 +6,23 @@
 // link opens the transcript in a logged-out browser, and answers the friendly "revoked" page once
 // revoked), exported as Markdown and JSON; a message full of HTML and javascript: links renders
 // inert; screenshots in zh-CN and on a 375px phone (drawer closed and open) without horizontal
-// scrolling.
+// scrolling. Then images: a PNG made here is attached through the file chooser, uploads at once,
+// goes with the message (`image_ids`) and shows as a thumbnail in the question, also after a
+// reload. Then guest chat: the admin turns it on with `fake-model` on the admin page, a
+// logged-out browser finds "Chat as a guest" on the login page, sends "hello guest" and sees
+// "Hello! You said: hello guest" (its second message carries the first turn as history), also on
+// a phone; turned off again, the guest page says so.
 //
 // Needs `ctx.providers` from providers.e2e.mjs (`user`, `providers.openai.model`); runs after it
 // in one server run. Alone, with the suites it builds on:
 //
 //   FAKE_LLM_URL=http://127.0.0.1:PORT LLM_MANAGER_BIN=target/debug/llm-manager node web/e2e/chat.e2e.mjs
 //
-// Leaves on `ctx.chat`: `sessionId` (the "hello fox" conversation) and `shareUrl` (revoked).
+// Leaves on `ctx.chat`: `sessionId` (the "hello fox" conversation), `shareUrl` (revoked) and
+// `imageSessionId` (the conversation with a picture). Guest chat is off again at the end.
 
 import { readFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { assert, assertEqual, main, newContext, screenshot, text, watchErrors } from './harness.mjs';
 
@@ -24,6 +31,53 @@ const RENAMED = 'Fox greetings';
 const XSS = '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> [click me](javascript:window.__xss=3) <b>bold?</b>';
 const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const SESSION_PATH = /^\/chat\/[0-9a-f-]{36}$/;
+/** The admin of accounts.e2e.mjs. */
+const ADMIN = { username: 'admin', password: 'Admin passphrase 1' };
+
+// ---------------------------------------------------------------------------------------------
+// A small PNG made here (the server decodes and re-encodes what it is sent, so it must be real)
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A `size`×`size` RGB PNG: a diagonal gradient. */
+export function makePng(size = 24) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < size; y += 1) {
+    const row = Buffer.alloc(1 + size * 3); // filter byte 0, then pixels
+    for (let x = 0; x < size; x += 1) row.set([Math.round((x / size) * 255), Math.round((y / size) * 255), 160], 1 + x * 3);
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(Buffer.concat(rows))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 async function logIn(page, baseUrl, username, password) {
   await page.goto(`${baseUrl}/login`);
@@ -74,6 +128,24 @@ async function send(page, message) {
   return response;
 }
 
+/** Waits until every image in `locator` has loaded with some pixels. */
+async function waitForImages(locator) {
+  await locator.first().waitFor();
+  await locator.evaluateAll(
+    (images) =>
+      Promise.all(
+        images.map((image) =>
+          image.complete && image.naturalWidth > 0
+            ? null
+            : new Promise((resolve, reject) => {
+                image.addEventListener('load', resolve, { once: true });
+                image.addEventListener('error', () => reject(new Error(`the image ${image.src} did not load`)), { once: true });
+              }),
+        ),
+      ),
+  );
+}
+
 /** Fails when the page is wider than its viewport (horizontal scrolling). */
 async function assertFits(page, where) {
   const { width, viewport } = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, viewport: window.innerWidth }));
@@ -84,7 +156,7 @@ async function assertFits(page, where) {
 export function defineChatChecks(ctx) {
   const { baseUrl } = ctx;
   const state = { browsers: [] };
-  ctx.chat = { sessionId: null, shareUrl: null };
+  ctx.chat = { sessionId: null, shareUrl: null, imageSessionId: null };
 
   async function openBrowser(name, { allow = [], ...options } = {}) {
     const context = await newContext(ctx.browser, options);
@@ -283,6 +355,153 @@ export function defineChatChecks(ctx) {
         await phone.page.getByTestId('chat-welcome').waitFor();
         await assertFits(phone.page, 'a new chat');
         assertNoErrors(state.user, phone);
+      },
+    },
+    {
+      name: 'the user attaches a PNG through the file chooser, sends it, and sees its thumbnail in the question',
+      async run() {
+        const { page } = state.user;
+        const model = ctx.providers.providers?.openai?.model ?? 'fake-model';
+        await page.goto(`${baseUrl}/chat`);
+        await page.getByTestId('chat-welcome').waitFor();
+        await pick(page, 'fox', model);
+
+        const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('composer-attach').click()]);
+        const [upload] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/files'),
+          chooser.setFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: makePng() }),
+        ]);
+        assertEqual(upload.status(), 201, 'POST /api/files');
+        const stored = await upload.json();
+        assert(/^[0-9a-f-]{36}$/.test(stored.id), `the upload answered no id: ${JSON.stringify(stored)}`);
+        assertEqual(stored.mime, 'image/png', 'stored type');
+        await page.locator(`[data-testid="attachment"][data-status="done"][data-id="${stored.id}"]`).waitFor();
+        await waitForImages(page.getByTestId('attachment').locator('img'));
+
+        const [chat] = await Promise.all([
+          page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/llm/chat'),
+          send(page, 'what is in this picture?'),
+        ]);
+        assertEqual(JSON.stringify(chat.postDataJSON().image_ids), JSON.stringify([stored.id]), 'image_ids of the message');
+        await page.waitForURL((url) => SESSION_PATH.test(url.pathname));
+        ctx.chat.imageSessionId = new URL(page.url()).pathname.split('/').pop();
+        await waitForAnswerEnd(page);
+        assertEqual(await page.getByTestId('attachment').count(), 0, 'attachments left in the composer after sending');
+
+        const question = page.locator('[data-testid="message"][data-role="user"]').last();
+        const thumbnail = question.getByTestId('message-image');
+        assertEqual(await thumbnail.getAttribute('src'), `/api/files/${stored.id}`, 'thumbnail source');
+        await waitForImages(thumbnail);
+        const reply = (await lastAnswer(page).getByTestId('message-content').innerText()).trim();
+        assert(reply.includes('You said: what is in this picture?'), `unexpected reply: ${JSON.stringify(reply)}`);
+        await screenshot(page, 'chat-image-en.png');
+
+        // Stored with the message: still there after a reload.
+        await page.reload();
+        await waitForImages(page.locator('[data-testid="message"][data-role="user"]').last().getByTestId('message-image'));
+        assertNoErrors(state.user);
+      },
+    },
+    {
+      name: 'the admin turns guest chat on with fake-model on the admin page',
+      async run() {
+        const admin = await openBrowser('chat admin');
+        state.admin = admin;
+        const { page } = admin;
+        await logIn(page, baseUrl, ADMIN.username, ADMIN.password);
+        await page.goto(`${baseUrl}/admin/users`);
+        await page.getByTestId('admin-tab-guest-chat').click();
+        await page.waitForURL(`${baseUrl}/admin/guest-chat`);
+        await page.getByTestId('admin-guest-chat').waitFor();
+        const model = ctx.providers.providers?.openai?.model ?? 'fake-model';
+        await page.locator(`[data-testid="guest-model"] option[value="${model}"]`).waitFor({ state: 'attached' });
+        await page.getByTestId('guest-enabled').check();
+        await page.getByTestId('guest-model').selectOption(model);
+        const [saved] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === '/api/admin/guest-chat'),
+          page.getByTestId('guest-save').click(),
+        ]);
+        assertEqual(saved.status(), 200, 'PUT /api/admin/guest-chat');
+        await page.getByTestId('guest-saved').waitFor();
+        await screenshot(page, 'admin-guest-chat-en.png');
+        assertNoErrors(admin);
+      },
+    },
+    {
+      name: 'a logged-out browser chats as a guest: "hello guest" streams back, and the page sends its history',
+      async run() {
+        const guest = await openBrowser('guest');
+        state.guest = guest;
+        const { page } = guest;
+        await page.goto(`${baseUrl}/login`);
+        await page.getByTestId('login-guest').click();
+        await page.waitForURL(`${baseUrl}/guest`);
+        await page.getByTestId('guest-notice').waitFor();
+        assertEqual(await text(page, 'guest-model'), `Model: ${ctx.providers.providers?.openai?.model ?? 'fake-model'}`, 'guest model line');
+        assertEqual(await page.getByTestId('chat-sidebar').count(), 0, 'a conversation list for a guest');
+        await page.locator('[data-testid="persona-pick"][data-persona="fox"]').click();
+
+        const [first] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/llm/guest/chat'),
+          page.getByTestId('composer-input').fill('hello guest').then(() => page.getByTestId('composer-input').press('Enter')),
+        ]);
+        assertEqual(first.status(), 200, 'POST /api/llm/guest/chat');
+        assert((first.headers()['content-type'] ?? '').startsWith('text/event-stream'), 'the guest chat did not answer an event stream');
+        await page.locator('[data-testid="message"][data-role="assistant"][data-status="complete"]').waitFor();
+        const reply = (await lastAnswer(page).getByTestId('message-content').innerText()).trim();
+        assertEqual(reply, 'Hello! You said: hello guest', 'the guest reply');
+
+        const [second] = await Promise.all([
+          page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/llm/guest/chat'),
+          page.getByTestId('composer-input').fill('and again').then(() => page.getByTestId('composer-input').press('Enter')),
+        ]);
+        const body = second.postDataJSON();
+        assertEqual(
+          JSON.stringify(body.history),
+          JSON.stringify([
+            { role: 'user', content: 'hello guest' },
+            { role: 'assistant', content: 'Hello! You said: hello guest' },
+          ]),
+          'history sent with the second message',
+        );
+        assertEqual(body.persona_id, 'fox', 'persona of the guest');
+        await page.waitForFunction(() => document.querySelectorAll('[data-testid="message"][data-role="assistant"][data-status="complete"]').length === 2);
+        assertEqual((await lastAnswer(page).getByTestId('message-content').innerText()).trim(), 'Hello! You said: and again', 'second guest reply');
+        await screenshot(page, 'guest-chat-en.png');
+
+        const phone = await openBrowser('guest phone', PHONE);
+        await phone.page.goto(`${baseUrl}/guest`);
+        await phone.page.getByTestId('guest-notice').waitFor();
+        await phone.page.getByTestId('composer-input').fill('hello phone');
+        await phone.page.getByTestId('composer-input').press('Enter');
+        await phone.page.locator('[data-testid="message"][data-role="assistant"][data-status="complete"]').waitFor();
+        await assertFits(phone.page, 'the guest chat');
+        await screenshot(phone.page, 'guest-chat-phone.png');
+        assertNoErrors(guest, phone);
+      },
+    },
+    {
+      name: 'turned off again, the guest page says so and cannot send',
+      async run() {
+        const { page } = state.admin;
+        await page.getByTestId('guest-enabled').uncheck();
+        const [saved] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === '/api/admin/guest-chat'),
+          page.getByTestId('guest-save').click(),
+        ]);
+        assertEqual(saved.status(), 200, 'PUT /api/admin/guest-chat (off)');
+
+        const { page: visitor } = state.guest;
+        await visitor.goto(`${baseUrl}/guest`);
+        await visitor.getByTestId('guest-disabled').waitFor();
+        assert(await visitor.getByTestId('composer-input').isDisabled(), 'the message box of a disabled guest chat is enabled');
+        await Promise.all([
+          visitor.waitForResponse((r) => new URL(r.url()).pathname === '/api/llm/guest'),
+          visitor.goto(`${baseUrl}/login`),
+        ]);
+        await visitor.getByTestId('login-page').waitFor();
+        assertEqual(await visitor.getByTestId('login-guest').count(), 0, '"Chat as a guest" while guest chat is off');
+        assertNoErrors(state.admin, state.guest);
       },
     },
     {

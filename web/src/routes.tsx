@@ -5,12 +5,16 @@ import { Navigate, type RouteObject } from 'react-router';
 import { AuthProvider } from './auth/AuthProvider.tsx';
 import { RequireAdmin, RequireAuth } from './auth/guards.tsx';
 import { Layout } from './components/Layout.tsx';
+import { AdminGuestChatPage } from './pages/admin/AdminGuestChatPage.tsx';
 import { AdminLayout } from './pages/admin/AdminLayout.tsx';
+import { AdminMessagesPage } from './pages/admin/AdminMessagesPage.tsx';
 import { AdminProvidersPage } from './pages/admin/AdminProvidersPage.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
 import { AuditLogPage } from './pages/admin/AuditLogPage.tsx';
 import { ChatPage } from './pages/chat/ChatPage.tsx';
+import { GuestChatPage } from './pages/chat/GuestChatPage.tsx';
 import { PersonasPage } from './pages/chat/PersonasPage.tsx';
+import { StatisticsPage } from './pages/chat/StatisticsPage.tsx';
 import { RegistrationPage } from './pages/admin/RegistrationPage.tsx';
 import { ForgotPasswordPage } from './pages/auth/ForgotPasswordPage.tsx';
 import { LoginPage } from './pages/auth/LoginPage.tsx';
@@ -51,10 +55,13 @@ export const routes: RouteObject[] = [
       { path: 'setup', element: <SetupPage /> },
       // A shared conversation: public, read only.
       { path: 's/:token', element: <SharedPage /> },
+      // Chat without an account, when an admin allows it; nothing is saved.
+      { path: 'guest', element: <GuestChatPage /> },
       {
         element: <RequireAuth />,
         children: [
           { path: 'chat/personas', element: <PersonasPage /> },
+          { path: 'chat/statistics', element: <StatisticsPage /> },
           {
             // One page for a new chat and an open one, so that the URL can change from `/chat`
             // to `/chat/{id}` while the first reply streams in (the children only match the URL).
@@ -89,6 +96,8 @@ export const routes: RouteObject[] = [
                   { path: 'providers', element: <AdminProvidersPage /> },
                   { path: 'audit-log', element: <AuditLogPage /> },
                   { path: 'registration', element: <RegistrationPage /> },
+                  { path: 'guest-chat', element: <AdminGuestChatPage /> },
+                  { path: 'messages', element: <AdminMessagesPage /> },
                 ],
               },
             ],

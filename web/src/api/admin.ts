@@ -1,6 +1,8 @@
-// Admin endpoints under `/api/admin`: user management and the audit log.
+// Admin endpoints under `/api/admin`: user management, the audit log, registration, guest chat
+// and the messages of every user.
 
 import { normalizeUser, type RegistrationMode, type Role, type User } from './auth.ts';
+import { normalizeMessage, type ChatMessage } from './chat.ts';
 import { apiGet, apiSend } from './client.ts';
 
 /** A page of a list. */
@@ -139,4 +141,54 @@ export function createInvite(email: string | null, expiresInDays: number): Promi
 /** `DELETE /api/admin/invites/{id}`. */
 export function deleteInvite(id: string): Promise<void> {
   return apiSend<void>('DELETE', `/api/admin/invites/${encodeURIComponent(id)}`);
+}
+
+/** Guest chat: visitors without an account chat with one model, within limits. */
+export interface GuestChatSettings {
+  enabled: boolean;
+  /** Required to enable it; served by a shared provider. */
+  model: string | null;
+  /** Replies per client IP per hour (1–10000). */
+  requests_per_hour: number;
+  /** Longest guest message in characters (1–20000). */
+  max_message_chars: number;
+}
+
+/** `GET /api/admin/guest-chat`. */
+export function getGuestChatSettings(signal?: AbortSignal): Promise<GuestChatSettings> {
+  return apiGet<GuestChatSettings>('/api/admin/guest-chat', { signal });
+}
+
+/** `PUT /api/admin/guest-chat`; 422 with `details.fields` for a bad value. */
+export function putGuestChatSettings(settings: GuestChatSettings): Promise<GuestChatSettings> {
+  return apiSend<GuestChatSettings>('PUT', '/api/admin/guest-chat', settings);
+}
+
+/** Filters of the admin message list; empty ones are left out. */
+export interface AdminMessageQuery {
+  user_id?: string;
+  session_id?: string;
+  role?: string;
+  status?: string;
+  /** Text in the content. */
+  q?: string;
+  page?: number;
+  per_page?: number;
+}
+
+/** `GET /api/admin/messages`: the messages of every user, newest first. */
+export async function listAdminMessages(query: AdminMessageQuery, signal?: AbortSignal): Promise<Page<ChatMessage>> {
+  const page = await apiGet<Page<ChatMessage>>(
+    `/api/admin/messages${queryString({
+      user_id: query.user_id?.trim(),
+      session_id: query.session_id?.trim(),
+      role: query.role,
+      status: query.status,
+      q: query.q?.trim(),
+      page: query.page,
+      per_page: query.per_page,
+    })}`,
+    { signal },
+  );
+  return { ...page, items: page.items.map(normalizeMessage) };
 }

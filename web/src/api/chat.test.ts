@@ -8,6 +8,7 @@ import {
   reattachStream,
   streamChat,
   streamEdit,
+  streamGuestChat,
   streamRegenerate,
   type ChatEvent,
   type ChatMessage,
@@ -118,6 +119,37 @@ describe('chat streams', () => {
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toHaveLength(1);
     expect(body.state.cancelled).toBe(true);
+  });
+});
+
+describe('guest chat stream', () => {
+  it('posts without a CSRF session, types delta/done/error events without ids and ignores others', async () => {
+    document.cookie = 'llmm_csrf=; Max-Age=0; path=/';
+    const fetchMock = mockApi({
+      'POST /api/llm/guest/chat': () =>
+        sseResponse(
+          bytePieces(
+            'event: delta\ndata: {"content":"Hel"}\n\nevent: ping\ndata: {}\n\nevent: delta\ndata: {"content":"lo"}\n\nevent: done\ndata: {"content":"Hello"}\n\n',
+            5,
+          ),
+        ),
+    });
+    const events = [];
+    const stream = await streamGuestChat({ message: 'hi', history: [{ role: 'user', content: 'before' }], persona_id: 'fox' });
+    for await (const event of stream) events.push(event);
+    expect(events).toEqual([
+      { type: 'delta', content: 'Hel' },
+      { type: 'delta', content: 'lo' },
+      { type: 'done', content: 'Hello' },
+    ]);
+    const [call] = callsTo(fetchMock, 'POST /api/llm/guest/chat');
+    expect(call!.body).toEqual({ message: 'hi', history: [{ role: 'user', content: 'before' }], persona_id: 'fox' });
+    expect(call!.headers['X-CSRF-Token']).toBeUndefined();
+
+    mockApi({ 'POST /api/llm/guest/chat': () => sseResponse(['event: error\ndata: {"code":"incomplete","message":"the reply was cut off"}\n\n']) });
+    const failed = [];
+    for await (const event of await streamGuestChat({ message: 'hi' })) failed.push(event);
+    expect(failed).toEqual([{ type: 'error', code: 'incomplete', message: 'the reply was cut off' }]);
   });
 });
 

@@ -2,7 +2,9 @@
 // `/api/llm`, and the public transcript of a share link under `/api/share`. Replies stream as
 // server-sent events (`start`, `delta`, `usage`, `done`, `error`, each with an id); a stream is
 // an async iterable of typed events that can be aborted, and `reattachStream` picks up a reply
-// still being written (from `Last-Event-ID`), or answers null when none is.
+// still being written (from `Last-Event-ID`), or answers null when none is. Guests (no account)
+// chat through `/api/llm/guest/chat`, whose events have no ids; the page keeps their history.
+// Also: the caller's statistics and the download of all their chats.
 
 import { ApiError, apiFetch, apiGet, apiSend } from './client.ts';
 import { readSse } from './sse.ts';
@@ -24,6 +26,8 @@ export interface ChatMessage {
   completion_tokens: number | null;
   /** Why the upstream refused (status `error`). */
   error: string | null;
+  /** Images attached to a user message (`GET /api/files/{id}`); absent or empty for none. */
+  image_ids?: string[];
   created_at: string;
   updated_at: string;
 }
@@ -117,6 +121,8 @@ export interface ChatRequest {
   session_id?: string;
   model?: string;
   persona_id?: string;
+  /** Uploaded images (`POST /api/files`) to attach to the message, at most 4. */
+  image_ids?: string[];
 }
 
 /** Answer of a chat, regenerate or edit without streaming. */
@@ -134,12 +140,15 @@ export type ChatEvent =
   | { type: 'done'; id: string | null; message: ChatMessage }
   | { type: 'error'; id: string | null; code: string; message: string };
 
-/** A reply being received: iterate it for the events; `abort()` closes the connection. */
-export interface ChatStream extends AsyncIterable<ChatEvent> {
+/** Events being received: iterate it for them; `abort()` closes the connection. */
+export interface EventStream<E> extends AsyncIterable<E> {
   /** Id of the last event received so far (for `Last-Event-ID`). */
   readonly lastEventId: string | null;
   abort(): void;
 }
+
+/** A reply being received. */
+export type ChatStream = EventStream<ChatEvent>;
 
 const BASE = '/api/llm';
 
@@ -293,18 +302,32 @@ export function reattachStream(sessionId: string, lastEventId: string | null = '
   return openStream('GET', `${sessionPath(sessionId)}/stream`, undefined, signal, lastEventId ?? '0');
 }
 
-function required(stream: ChatStream | null): ChatStream {
+function required<E>(stream: EventStream<E> | null): EventStream<E> {
   if (stream) return stream;
   throw new ApiError({ status: 204, code: 'invalid_response', message: 'The server answered without a stream' });
 }
 
-async function openStream(
+/** Turns one SSE event into a typed event (null: a type the client does not know). */
+type EventParser<E> = (type: string, data: string, id: string | null, requestId: string | null) => E | null;
+
+function openStream(
   method: 'GET' | 'POST' | 'PUT',
   path: string,
   body: unknown,
   signal: AbortSignal | undefined,
   lastEventId?: string,
 ): Promise<ChatStream | null> {
+  return openEventStream(method, path, body, signal, toChatEvent, lastEventId);
+}
+
+async function openEventStream<E>(
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body: unknown,
+  signal: AbortSignal | undefined,
+  parse: EventParser<E>,
+  lastEventId?: string,
+): Promise<EventStream<E> | null> {
   const controller = new AbortController();
   const forward = () => controller.abort();
   if (signal?.aborted) controller.abort();
@@ -333,11 +356,11 @@ async function openStream(
 
   const responseBody = response.body;
   let lastId: string | null = lastEventId ?? null;
-  async function* events(): AsyncGenerator<ChatEvent> {
+  async function* events(): AsyncGenerator<E> {
     try {
       for await (const raw of readSse(responseBody, controller.signal)) {
         if (raw.id !== null) lastId = raw.id;
-        const event = toChatEvent(raw.event, raw.data, raw.id, requestId);
+        const event = parse(raw.event, raw.data, raw.id, requestId);
         if (event) yield event;
       }
     } finally {
@@ -354,18 +377,26 @@ async function openStream(
   };
 }
 
-/** The typed event of one SSE event; null for an event type this client does not know. */
-export function toChatEvent(type: string, data: string, id: string | null, requestId: string | null = null): ChatEvent | null {
-  if (!['start', 'delta', 'usage', 'done', 'error'].includes(type)) return null;
-  let value: Record<string, unknown>;
+/** The JSON object an event carries; an ApiError when it is something else. */
+function eventData(type: string, data: string, requestId: string | null): Record<string, unknown> {
   try {
     const parsed = JSON.parse(data) as unknown;
     if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-    value = parsed as Record<string, unknown>;
+    return parsed as Record<string, unknown>;
   } catch {
     throw new ApiError({ status: 200, code: 'invalid_response', message: `The ${type} event is not a JSON object`, requestId });
   }
-  const text = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : '');
+}
+
+function textOf(value: Record<string, unknown>, key: string): string {
+  return typeof value[key] === 'string' ? (value[key] as string) : '';
+}
+
+/** The typed event of one SSE event; null for an event type this client does not know. */
+export function toChatEvent(type: string, data: string, id: string | null, requestId: string | null = null): ChatEvent | null {
+  if (!['start', 'delta', 'usage', 'done', 'error'].includes(type)) return null;
+  const value = eventData(type, data, requestId);
+  const text = (key: string) => textOf(value, key);
   const number = (key: string) => (typeof value[key] === 'number' ? (value[key] as number) : 0);
   switch (type) {
     case 'start':
@@ -388,6 +419,87 @@ export function toChatEvent(type: string, data: string, id: string | null, reque
     default:
       return { type: 'error', id, code: text('code') || 'error', message: text('message') };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guest chat (no account, nothing stored: the page keeps the history)
+
+/** `GET /api/llm/guest`: whether visitors may chat, and the longest message they may send. */
+export interface GuestInfo {
+  enabled: boolean;
+  model: string | null;
+  max_message_chars: number;
+}
+
+/** An earlier turn of a guest conversation, sent back with each message. */
+export interface GuestTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** Body of `POST /api/llm/guest/chat`. */
+export interface GuestChatRequest {
+  message: string;
+  history?: GuestTurn[];
+  /** A built-in persona (`fox`, `dog`, `snake`). */
+  persona_id?: string;
+}
+
+/** The events of a guest reply: more text, then the whole text or what went wrong (no ids). */
+export type GuestEvent =
+  | { type: 'delta'; content: string }
+  | { type: 'done'; content: string }
+  | { type: 'error'; code: string; message: string };
+
+/** `GET /api/llm/guest` (no login). */
+export async function getGuestInfo(signal?: AbortSignal): Promise<GuestInfo> {
+  const info = await apiGet<Partial<GuestInfo>>(`${BASE}/guest`, { signal });
+  return { enabled: info.enabled === true, model: info.model ?? null, max_message_chars: info.max_message_chars ?? 2000 };
+}
+
+/**
+ * `POST /api/llm/guest/chat`: the reply as events. Rejects with the ApiError of a refused request
+ * (403 when guest chat is off, 429 with `retryAfterSecs` over the hourly limit, 422).
+ */
+export function streamGuestChat(request: GuestChatRequest, signal?: AbortSignal): Promise<EventStream<GuestEvent>> {
+  return openEventStream('POST', `${BASE}/guest/chat`, request, signal, toGuestEvent).then(required);
+}
+
+/** The typed event of one guest SSE event; null for a type this client does not know. */
+export function toGuestEvent(type: string, data: string, _id: string | null, requestId: string | null = null): GuestEvent | null {
+  if (type !== 'delta' && type !== 'done' && type !== 'error') return null;
+  const value = eventData(type, data, requestId);
+  if (type === 'error') return { type, code: textOf(value, 'code') || 'error', message: textOf(value, 'message') };
+  return { type, content: textOf(value, 'content') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the export of everything
+
+/** Replies and tokens of one day or one model. */
+export interface ChatFigures {
+  replies: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** `GET /api/llm/statistics`: totals, and the last 30 days by day (`YYYY-MM-DD`) and by model. */
+export interface ChatStatistics {
+  sessions: number;
+  messages: number;
+  by_day: Record<string, ChatFigures>;
+  by_model: Record<string, ChatFigures>;
+}
+
+/** `GET /api/llm/statistics`. */
+export async function getStatistics(signal?: AbortSignal): Promise<ChatStatistics> {
+  const answer = await apiGet<Partial<ChatStatistics>>(`${BASE}/statistics`, { signal });
+  return { sessions: answer.sessions ?? 0, messages: answer.messages ?? 0, by_day: answer.by_day ?? {}, by_model: answer.by_model ?? {} };
+}
+
+/** URL of `GET /api/llm/export`: every conversation (all branches) and own persona as JSON. */
+export function exportAllUrl(): string {
+  return `${BASE}/export`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ describe('route guards', () => {
 
     await waitFor(() => expect(router.state.location.pathname).toBe('/login'));
     expect(router.state.location.search).toBe(`?next=${encodeURIComponent('/settings/sessions?x=1')}`);
-    // Without a session cookie the profile is not asked for (only the login page's provider list is).
+    // Without a session cookie the profile is not asked for (only the login page's provider list
+    // and whether guests may chat are).
     const asked = fetchMock.mock.calls.map(([url]) => String(url));
-    expect(asked.filter((url) => !url.startsWith('/api/auth/oauth/providers'))).toEqual([]);
+    expect(asked.filter((url) => !url.startsWith('/api/auth/oauth/providers') && url !== '/api/llm/guest')).toEqual([]);
   });
 
   it('treats a 401 from the profile as logged out and forgets the stale cookie', async () => {

@@ -3,7 +3,7 @@
 
 import type { Persona } from '../api/chat.ts';
 
-const BUILT_IN: Record<string, string> = { fox: '🦊', dog: '🐶', snake: '🐍' };
+const BUILT_IN: Record<string, string> = { fox: '🦊', dog: '🐶', snake: '🐍', emotion: '🎭' };
 
 /** Whether `avatar` is a path on this server (not `//host`, which would leave it). */
 function isLocalPicture(avatar: string): boolean {

@@ -1,4 +1,5 @@
-// Admin frame: heading and section links (users, providers, audit log, registration).
+// Admin frame: heading and section links (users, providers, audit log, registration, guest
+// chat, messages).
 
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
@@ -25,6 +26,12 @@ export function AdminLayout() {
         </NavLink>
         <NavLink to="/admin/registration" className="tab" data-testid="admin-tab-registration">
           {t('admin.registration')}
+        </NavLink>
+        <NavLink to="/admin/guest-chat" className="tab" data-testid="admin-tab-guest-chat">
+          {t('admin.guestChat')}
+        </NavLink>
+        <NavLink to="/admin/messages" className="tab" data-testid="admin-tab-messages">
+          {t('admin.messages')}
         </NavLink>
       </nav>
       <Outlet />

@@ -1,15 +1,18 @@
 // Login: username or email + password on a cookie session, then — for accounts with
 // two-factor authentication — a TOTP or recovery code. Goes to `?next=` (a path of this app)
-// or `/` afterwards. A 429 shows how long to wait.
+// or `/` afterwards. A 429 shows how long to wait. When guest chat is on, visitors may chat
+// without an account instead.
 
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useSearchParams } from 'react-router';
 import type { TwoFactorChallenge } from '../../api/auth.ts';
+import { getGuestInfo } from '../../api/chat.ts';
 import { ApiError } from '../../api/client.ts';
 import { safeNext, useAuth } from '../../auth/context.ts';
 import { FormAlert, Notice, TextField } from '../../components/forms.tsx';
 import { formatDuration } from '../../lib/format.ts';
+import { useAsync } from '../../lib/useAsync.ts';
 import { useCountdown } from '../../lib/useCountdown.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { AuthCard } from './AuthCard.tsx';
@@ -28,6 +31,8 @@ export function LoginPage() {
   const [submitting, setSubmitting] = useState(false);
   const [retryUntil, setRetryUntil] = useState<number | null>(null);
   const wait = useCountdown(retryUntil);
+  // "Chat as a guest" is offered only when an admin has turned guest chat on.
+  const guest = useAsync((signal) => getGuestInfo(signal), []);
   useDocumentTitle(t('login.title'));
 
   if (auth.user) return <Navigate to={next} replace />;
@@ -133,9 +138,18 @@ export function LoginPage() {
       intro={t('login.intro')}
       testId="login-page"
       footer={
-        <p>
-          {t('login.noAccount')} <Link to="/register">{t('login.registerLink')}</Link>
-        </p>
+        <>
+          <p>
+            {t('login.noAccount')} <Link to="/register">{t('login.registerLink')}</Link>
+          </p>
+          {guest.data?.enabled ? (
+            <p>
+              <Link to="/guest" data-testid="login-guest">
+                {t('login.guest')}
+              </Link>
+            </p>
+          ) : null}
+        </>
       }
     >
       {auth.sessionEnded ? (

@@ -2,9 +2,9 @@
 // header, its messages and the composer. `/chat` is a new chat (persona and model picked in the
 // composer); its first reply's `start` event gives it a session and the URL becomes
 // `/chat/{id}` without interrupting the stream. In an open session the pickers change the
-// session itself.
+// session itself. Images dropped anywhere on the conversation are attached to the next message.
 
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { getSession, listChatModels, listPersonas, updateSession, type ChatMessage, type ChatSession, type Persona } from '../../api/chat.ts';
@@ -12,22 +12,17 @@ import { ApiError } from '../../api/client.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormAlert, Notice } from '../../components/forms.tsx';
 import { preloadMarkdown } from '../../components/Markdown.tsx';
-import { MenuIcon } from '../../components/icons.tsx';
-import { PersonaAvatar } from '../../components/PersonaAvatar.tsx';
+import { ImageIcon, MenuIcon } from '../../components/icons.tsx';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { ChatSidebar, titleOf } from './ChatSidebar.tsx';
+import { ChatWelcome } from './ChatWelcome.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 import { SessionHeader } from './SessionHeader.tsx';
+import { carriesFiles, filesOf, useAttachments } from './useAttachments.ts';
 import { useConversation } from './useConversation.ts';
-
-/** How close to the bottom (px) still counts as "reading the newest text". */
-const STICK_DISTANCE = 160;
-
-function nearBottom(): boolean {
-  return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - STICK_DISTANCE;
-}
+import { useFollow } from './useFollow.ts';
 
 export function ChatPage() {
   const { t } = useTranslation();
@@ -36,10 +31,6 @@ export function ChatPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const root = useRef<HTMLDivElement>(null);
-  const main = useRef<HTMLElement>(null);
-  const end = useRef<HTMLDivElement>(null);
-  /** The reader is at the newest text: keep it in view as the reply grows. */
-  const stick = useRef(true);
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [listVersion, setListVersion] = useState(0);
   const [sessionVersion, setSessionVersion] = useState(0);
@@ -50,6 +41,8 @@ export function ChatPage() {
   const [draftPersona, setDraftPersona] = useState('');
   const models = useAsync((signal) => listChatModels(signal), []);
   const personas = useAsync((signal) => listPersonas(signal), []);
+  const attachments = useAttachments();
+  const [dragging, setDragging] = useState(false);
 
   const bumpList = useCallback(() => setListVersion((n) => n + 1), []);
   const conversation = useConversation(routeSessionId, {
@@ -64,6 +57,9 @@ export function ChatPage() {
     },
   });
   const sessionId = conversation.sessionId;
+  // Follow the growing reply (and show the end of a conversation when it opens) unless the
+  // reader has scrolled up.
+  const { main, end, following } = useFollow(conversation.messages, routeSessionId);
 
   useEffect(() => {
     setPickError(null);
@@ -101,33 +97,6 @@ export function ChatPage() {
 
   useEffect(() => setDrawerOpen(false), [location.pathname]);
 
-  // Follow the growing reply (and show the end of a conversation when it opens) unless the
-  // reader has scrolled up. The end mark is below the composer, so nothing hides under it.
-  const follow = useCallback(() => {
-    if (stick.current) end.current?.scrollIntoView?.({ block: 'end' });
-  }, []);
-  useEffect(() => {
-    const onScroll = () => {
-      stick.current = nearBottom();
-    };
-    window.addEventListener('scroll', onScroll, { passive: true });
-    return () => window.removeEventListener('scroll', onScroll);
-  }, []);
-  useEffect(() => {
-    stick.current = true;
-  }, [routeSessionId]);
-  useLayoutEffect(follow, [conversation.messages, follow]);
-  useEffect(() => {
-    // Markdown that loads or a code block that highlights changes the height after the render.
-    if (!main.current || typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(follow);
-    observer.observe(main.current);
-    return () => observer.disconnect();
-  }, [follow]);
-  const following = <T,>(action: () => T): T => {
-    stick.current = true;
-    return action();
-  };
   useEffect(preloadMarkdown, []);
 
   useEffect(() => {
@@ -170,13 +139,45 @@ export function ChatPage() {
   const personaOf = (message: ChatMessage) => personaById(message.persona_id ?? current?.persona_id ?? (sessionId ? null : draftPersona));
   const noModels = models.data !== null && models.data.length === 0;
 
+  const dragOver = (event: DragEvent) => {
+    if (notFound || !carriesFiles(event.dataTransfer)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    setDragging(true);
+  };
+  const dragLeave = (event: DragEvent<HTMLElement>) => {
+    if (!(event.relatedTarget instanceof Node) || !event.currentTarget.contains(event.relatedTarget)) setDragging(false);
+  };
+  const drop = (event: DragEvent) => {
+    setDragging(false);
+    const files = filesOf(event.dataTransfer);
+    if (notFound || files.length === 0) return;
+    event.preventDefault();
+    attachments.add(files);
+  };
+
   return (
     <div ref={root} className={drawerOpen ? 'chat drawer-open' : 'chat'} data-testid="chat-page">
       <aside id="chat-sidebar" className="chat-sidebar" aria-label={t('chat.conversations')}>
         <ChatSidebar activeId={sessionId} version={listVersion} onChanged={() => setSessionVersion((n) => n + 1)} onClose={() => setDrawerOpen(false)} />
       </aside>
       {drawerOpen ? <div className="chat-drawer-backdrop" onClick={() => setDrawerOpen(false)} aria-hidden="true" /> : null}
-      <section ref={main} className="chat-main" aria-labelledby="chat-title">
+      <section
+        ref={main}
+        className={dragging ? 'chat-main dragging' : 'chat-main'}
+        aria-labelledby="chat-title"
+        onDragEnter={dragOver}
+        onDragOver={dragOver}
+        onDragLeave={dragLeave}
+        onDrop={drop}
+        data-testid="chat-main"
+      >
+        {dragging ? (
+          <div className="chat-drop-hint" aria-hidden="true" data-testid="chat-drop-hint">
+            <ImageIcon />
+            {t('attach.drop')}
+          </div>
+        ) : null}
         <div className="chat-topbar">
           <button
             type="button"
@@ -228,7 +229,7 @@ export function ChatPage() {
             {t('common.loading')}
           </p>
         ) : conversation.messages.length === 0 ? (
-          <Welcome personas={personas.data} selected={personaId} onPick={(id) => (current ? void pick({ persona_id: id || null }) : setDraftPersona(id))} />
+          <ChatWelcome personas={personas.data} selected={personaId} onPick={(id) => (current ? void pick({ persona_id: id || null }) : setDraftPersona(id))} />
         ) : (
           <MessageList
             messages={conversation.messages}
@@ -253,7 +254,9 @@ export function ChatPage() {
             {pickError !== null ? <FormAlert error={pickError} testId="chat-pick-error" /> : null}
             <Composer
               streaming={conversation.streaming}
-              onSend={(text) => following(() => conversation.send(text, { model: draftModel || undefined, personaId: draftPersona || undefined }))}
+              onSend={(text, imageIds) =>
+                following(() => conversation.send(text, { model: draftModel || undefined, personaId: draftPersona || undefined, imageIds }))
+              }
               onStop={() => void conversation.stop()}
               models={models.data}
               personas={personas.data}
@@ -261,44 +264,12 @@ export function ChatPage() {
               personaId={personaId}
               onModelChange={(value) => (current ? void pick({ model: value || null }) : setDraftModel(value))}
               onPersonaChange={(value) => (current ? void pick({ persona_id: value || null }) : setDraftPersona(value))}
+              attachments={attachments}
             />
           </div>
         ) : null}
         <div ref={end} className="chat-end" />
       </section>
-    </div>
-  );
-}
-
-/** The empty conversation: a greeting and the personas to start with. */
-function Welcome({ personas, selected, onPick }: { personas: Persona[] | null; selected: string; onPick: (id: string) => void }) {
-  const { t } = useTranslation();
-  return (
-    <div className="chat-welcome" data-testid="chat-welcome">
-      <h2>{t('chat.welcomeTitle')}</h2>
-      <p className="muted">{t('chat.welcomeText')}</p>
-      {personas && personas.length > 0 ? (
-        <ul className="persona-picks" aria-label={t('chat.persona')}>
-          {personas.map((persona) => (
-            <li key={persona.id}>
-              <button
-                type="button"
-                className="persona-pick"
-                aria-pressed={selected === persona.id}
-                onClick={() => onPick(selected === persona.id ? '' : persona.id)}
-                data-testid="persona-pick"
-                data-persona={persona.id}
-              >
-                <PersonaAvatar persona={persona} size={32} />
-                <span className="persona-pick-text">
-                  <span className="persona-pick-name">{persona.name}</span>
-                  {persona.description ? <span className="muted small">{persona.description}</span> : null}
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : null}
     </div>
   );
 }

@@ -1,16 +1,17 @@
 // The conversation list beside the chat: New chat, a search box (full-text `q`), a tag filter,
 // then the sessions (pinned first) with rename in place, pin/unpin and delete (confirmed).
-// Pages are appended with "Show more".
+// Pages are appended with "Show more". At the bottom: personas, statistics and the download of
+// every conversation.
 
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, useNavigate } from 'react-router';
-import { deleteSession, listSessions, updateSession, type ChatSession } from '../../api/chat.ts';
+import { deleteSession, exportAllUrl, listSessions, updateSession, type ChatSession } from '../../api/chat.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormAlert } from '../../components/forms.tsx';
-import { CloseIcon, PencilIcon, PinIcon, PlusIcon, TrashIcon } from '../../components/icons.tsx';
+import { ChartIcon, CloseIcon, DownloadIcon, PencilIcon, PinIcon, PlusIcon, TrashIcon } from '../../components/icons.tsx';
 import { useDebouncedValue } from '../../lib/useDebouncedValue.ts';
 
 const PER_PAGE = 30;
@@ -199,9 +200,19 @@ export function ChatSidebar({
           {t('chat.loadMore')}
         </button>
       ) : null}
-      <Link to="/chat/personas" className="chat-personas-link small" onClick={onClose} data-testid="chat-personas-link">
-        {t('chat.managePersonas')}
-      </Link>
+      <div className="chat-sidebar-links small">
+        <Link to="/chat/personas" className="chat-personas-link" onClick={onClose} data-testid="chat-personas-link">
+          {t('chat.managePersonas')}
+        </Link>
+        <Link to="/chat/statistics" className="chat-sidebar-link" onClick={onClose} data-testid="chat-statistics-link">
+          <ChartIcon />
+          {t('stats.link')}
+        </Link>
+        <a href={exportAllUrl()} className="chat-sidebar-link" download data-testid="chat-export-all">
+          <DownloadIcon />
+          {t('stats.exportAll')}
+        </a>
+      </div>
       {/* On the body: the sidebar is its own stacking context (sticky, or the phone drawer). */}
       {deleting
         ? createPortal(

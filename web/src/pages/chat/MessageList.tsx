@@ -1,14 +1,18 @@
-// The messages of a conversation: the user's as plain text (with Edit, which sends the edited
-// question again), the assistant's as sanitised markdown with its persona, a badge for a reply
-// that was stopped, failed or cut off, and Regenerate on the last answer.
+// The messages of a conversation: the user's as plain text with their attached images (and
+// Edit, which sends the edited question again), the assistant's as sanitised markdown with its
+// persona — or, for the `emotion` persona, its reading as a chart — a badge for a reply that was
+// stopped, failed or cut off, and Regenerate on the last answer. Without `onEdit` and
+// `onRegenerate` (guests) there is only Copy.
 
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessage, Persona } from '../../api/chat.ts';
+import { fileUrl } from '../../api/files.ts';
 import { Markdown } from '../../components/Markdown.tsx';
 import { PersonaAvatar } from '../../components/PersonaAvatar.tsx';
 import { CopyIcon, PencilIcon, RefreshIcon } from '../../components/icons.tsx';
 import { copyText } from '../../lib/clipboard.ts';
+import { EMOTION_PERSONA, EmotionChart, parseEmotionReading } from './EmotionChart.tsx';
 
 export function MessageList({
   messages,
@@ -21,14 +25,14 @@ export function MessageList({
   streaming: boolean;
   /** The persona that wrote an answer (its own, else the session's), shown beside it. */
   personaOf: (message: ChatMessage) => Persona | null;
-  onEdit: (messageId: string, content: string) => Promise<boolean>;
-  onRegenerate: () => void;
+  onEdit?: (messageId: string, content: string) => Promise<boolean>;
+  onRegenerate?: () => void;
 }) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState<string | null>(null);
 
   const lastAssistant = [...messages].reverse().find((message) => message.role === 'assistant') ?? null;
-  const canRegenerate = !streaming && lastAssistant !== null && messages[messages.length - 1]?.id === lastAssistant.id;
+  const canRegenerate = onRegenerate !== undefined && !streaming && lastAssistant !== null && messages[messages.length - 1]?.id === lastAssistant.id;
 
   return (
     <ol className="messages" aria-label={t('chat.messagesLabel')} aria-busy={streaming} data-testid="message-list">
@@ -38,12 +42,12 @@ export function MessageList({
               key={message.id}
               message={message}
               editing={editing === message.id}
-              canEdit={!streaming && !message.id.startsWith('local-')}
+              canEdit={onEdit !== undefined && !streaming && !message.id.startsWith('local-')}
               onStartEdit={() => setEditing(message.id)}
               onCancelEdit={() => setEditing(null)}
               onSave={async (content) => {
                 setEditing(null);
-                return onEdit(message.id, content);
+                return onEdit ? onEdit(message.id, content) : false;
               }}
             />
           ) : (
@@ -52,7 +56,7 @@ export function MessageList({
               message={message}
               persona={personaOf(message)}
               canRegenerate={canRegenerate && message.id === lastAssistant?.id}
-              onRegenerate={onRegenerate}
+              onRegenerate={() => onRegenerate?.()}
             />
           ),
         )}
@@ -158,6 +162,7 @@ function UserMessage({
       ) : (
         <>
           <div className="bubble bubble-user">
+            {message.image_ids && message.image_ids.length > 0 ? <MessageImages ids={message.image_ids} /> : null}
             <p className="message-text" data-testid="message-content">
               {message.content}
             </p>
@@ -174,6 +179,29 @@ function UserMessage({
         </>
       )}
     </li>
+  );
+}
+
+/** The images attached to a question, as thumbnails that open the full picture. */
+function MessageImages({ ids }: { ids: string[] }) {
+  const { t } = useTranslation();
+  return (
+    <ul className="message-images" aria-label={t('attach.inMessage', { count: ids.length })}>
+      {ids.map((id, index) => (
+        <li key={id}>
+          <a href={fileUrl(id)} target="_blank" rel="noopener noreferrer" className="message-image-link">
+            <img
+              className="message-image"
+              src={fileUrl(id)}
+              alt={t('attach.imageAlt', { number: index + 1 })}
+              loading="lazy"
+              data-testid="message-image"
+              data-id={id}
+            />
+          </a>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -196,6 +224,10 @@ function AssistantMessage({
 }) {
   const { t } = useTranslation();
   const writing = message.status === 'streaming';
+  const reading = useMemo(
+    () => (message.persona_id === EMOTION_PERSONA && !writing && message.content ? parseEmotionReading(message.content) : null),
+    [message.persona_id, message.content, writing],
+  );
   const badge = BADGES[message.status];
   const badgeText =
     message.status === 'cancelled'
@@ -219,7 +251,9 @@ function AssistantMessage({
         ) : null}
       </div>
       <div className="bubble bubble-assistant">
-        <div data-testid="message-content">{message.content ? <Markdown content={message.content} /> : null}</div>
+        <div data-testid="message-content">
+          {reading ? <EmotionChart reading={reading} /> : message.content ? <Markdown content={message.content} /> : null}
+        </div>
         {writing ? (
           <p className="typing" role="status" data-testid="message-writing">
             <span className="typing-dots" aria-hidden="true">

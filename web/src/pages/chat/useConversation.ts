@@ -29,6 +29,8 @@ export interface SendOptions {
   model?: string;
   /** For a new chat: the persona. */
   personaId?: string;
+  /** Uploaded images to attach (`image_ids`). */
+  imageIds?: string[];
 }
 
 export interface Conversation {
@@ -69,7 +71,14 @@ interface Run {
 
 let localIds = 0;
 
-function localMessage(role: 'user' | 'assistant', content: string, sessionId: string | null, parentId: string | null): ChatMessage {
+/** A message shown before the server has stored it (its id starts with `local-`). */
+export function localMessage(
+  role: 'user' | 'assistant',
+  content: string,
+  sessionId: string | null,
+  parentId: string | null,
+  imageIds: string[] = [],
+): ChatMessage {
   localIds += 1;
   const now = new Date().toISOString();
   return {
@@ -84,6 +93,7 @@ function localMessage(role: 'user' | 'assistant', content: string, sessionId: st
     prompt_tokens: null,
     completion_tokens: null,
     error: null,
+    ...(imageIds.length > 0 ? { image_ids: imageIds } : {}),
     created_at: now,
     updated_at: now,
   };
@@ -362,15 +372,18 @@ export function useConversation(
       const sid = shown.current ?? null;
       const before = messagesRef.current;
       const last = before[before.length - 1] ?? null;
-      const user = localMessage('user', text, sid, last?.id ?? null);
+      const imageIds = options.imageIds ?? [];
+      const user = localMessage('user', text, sid, last?.id ?? null, imageIds);
       const assistant = localMessage('assistant', '', sid, user.id);
       setMessages([...before, user, assistant]);
+      const images = imageIds.length > 0 ? { image_ids: imageIds } : {};
       const request: ChatRequest = sid
-        ? { message: text, session_id: sid }
+        ? { message: text, session_id: sid, ...images }
         : {
             message: text,
             ...(options.model ? { model: options.model } : {}),
             ...(options.personaId ? { persona_id: options.personaId } : {}),
+            ...images,
           };
       return follow((signal) => streamChat(request, signal), { sessionId: sid, assistantId: assistant.id, userId: user.id, replay: false }, before);
     },
@@ -395,7 +408,8 @@ export function useConversation(
       const before = messagesRef.current;
       const index = before.findIndex((message) => message.id === messageId);
       if (index < 0) return false;
-      const user = localMessage('user', content, sid, before[index]!.parent_id);
+      // The server keeps the images of the question it replaces.
+      const user = localMessage('user', content, sid, before[index]!.parent_id, before[index]!.image_ids ?? []);
       const assistant = localMessage('assistant', '', sid, user.id);
       setMessages([...before.slice(0, index), user, assistant]);
       return follow((signal) => streamEdit(messageId, content, signal), { sessionId: sid, assistantId: assistant.id, userId: user.id, replay: false }, before);

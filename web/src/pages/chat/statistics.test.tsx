@@ -1,0 +1,67 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it } from 'vitest';
+import i18n from '../../i18n/index.ts';
+import { FakeChatServer } from '../../test/chatServer.ts';
+import { jsonResponse, mockApi, renderApp, setSessionCookie } from '../../test/helpers.tsx';
+
+beforeEach(async () => {
+  await i18n.changeLanguage('en');
+  setSessionCookie();
+});
+
+const STATS = {
+  sessions: 3,
+  messages: 14,
+  by_day: {
+    '2026-11-21': { replies: 4, prompt_tokens: 100, completion_tokens: 60 },
+    '2026-11-20': { replies: 1, prompt_tokens: 10, completion_tokens: 5 },
+  },
+  by_model: {
+    'claude-fake': { replies: 1, prompt_tokens: 10, completion_tokens: 5 },
+    'fake-model': { replies: 4, prompt_tokens: 100, completion_tokens: 60 },
+  },
+};
+
+describe('chat statistics and export', () => {
+  it('the sidebar links to the statistics and downloads every chat', async () => {
+    mockApi({ ...new FakeChatServer().routes(), 'GET /api/llm/statistics': () => jsonResponse(STATS) });
+    const { router } = renderApp('/chat');
+    const exportAll = await screen.findByTestId('chat-export-all');
+    expect(exportAll).toHaveAttribute('href', '/api/llm/export');
+    expect(exportAll).toHaveAttribute('download');
+    expect(exportAll).toHaveTextContent('Export all my chats');
+
+    await userEvent.click(screen.getByTestId('chat-statistics-link'));
+    expect(router.state.location.pathname).toBe('/chat/statistics');
+    expect(await screen.findByTestId('statistics-sessions')).toHaveTextContent('3');
+    expect(screen.getByTestId('statistics-messages')).toHaveTextContent('14');
+    expect(screen.getByTestId('statistics-replies')).toHaveTextContent('5');
+    expect(screen.getByTestId('statistics-tokens')).toHaveTextContent('175');
+    expect(screen.getByTestId('statistics-export-all')).toHaveAttribute('href', '/api/llm/export');
+
+    // Models, busiest first.
+    const rows = screen.getAllByTestId('statistics-model-row');
+    expect(rows.map((row) => row.dataset.model)).toEqual(['fake-model', 'claude-fake']);
+    expect(within(rows[0]!).getAllByRole('cell').map((cell) => cell.textContent)).toEqual(['fake-model', '4', '100', '60']);
+
+    // Days, oldest first, with bars relative to the busiest day.
+    const days = screen.getAllByTestId('statistics-day');
+    expect(days.map((day) => day.dataset.day)).toEqual(['2026-11-20', '2026-11-21']);
+    expect(days[0]).toHaveTextContent('Nov 20');
+    expect(days[0]).toHaveTextContent('1 reply · 15 tokens');
+    expect(days[1]).toHaveTextContent('4 replies · 160 tokens');
+    expect(days[0]!.querySelector('.day-bar-fill')).toHaveStyle({ width: '25%' });
+    expect(days[1]!.querySelector('.day-bar-fill')).toHaveStyle({ width: '100%' });
+  });
+
+  it('says so when there was nothing in the last 30 days', async () => {
+    mockApi({
+      ...new FakeChatServer().routes(),
+      'GET /api/llm/statistics': () => jsonResponse({ sessions: 0, messages: 0, by_day: {}, by_model: {} }),
+    });
+    renderApp('/chat/statistics');
+    expect(await screen.findByTestId('statistics-empty')).toHaveTextContent('No replies in the last 30 days.');
+    expect(screen.getByTestId('statistics-sessions')).toHaveTextContent('0');
+  });
+});
