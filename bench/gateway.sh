@@ -55,6 +55,8 @@ stop_all() {
   if [[ -n ${BENCH_KEEP:-} ]]; then echo "kept raw files and logs in $work"; else rm -rf "$work"; fi
 }
 trap stop_all EXIT
+trap 'exit 130' INT # so that Ctrl-C and kill run the EXIT trap too
+trap 'exit 143' TERM
 
 last_lines() { grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n "${2:-5}" || true; }
 
@@ -144,11 +146,11 @@ password=bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')
   "$bin/llm-manager" serve) >"$work/gateway.log" 2>&1 &
 gw_pid=$!
 pids+=("$gw_pid")
-wait_for "llm-manager" 60 "$gw_pid" "$work/gateway.log" curl -fsS "$gw_url/health"
+wait_for "llm-manager" 60 "$gw_pid" "$work/gateway.log" curl -fsS --max-time 2 "$gw_url/health"
 
 step "bootstrap through the API: login, shared provider, API key"
 api() { # api METHOD PATH [JSON]: the response body; fails on a non-2xx
-  curl -fsS -X "$1" "$gw_url$2" -H 'Content-Type: application/json' \
+  curl -fsS --max-time 30 -X "$1" "$gw_url$2" -H 'Content-Type: application/json' \
     ${token:+-H "Authorization: Bearer $token"} ${3:+--data "$3"}
 }
 token=
@@ -176,7 +178,7 @@ if [[ $litellm_status == installed ]]; then
     --num_workers "$litellm_workers") >"$work/litellm.log" 2>&1 &
   ll_pid=$!
   pids+=("$ll_pid")
-  if (wait_for "LiteLLM" 120 "$ll_pid" "$work/litellm.log" curl -fsS "http://127.0.0.1:$ll_port/health/liveliness"); then
+  if (wait_for "LiteLLM" 120 "$ll_pid" "$work/litellm.log" curl -fsS --max-time 2 "http://127.0.0.1:$ll_port/health/liveliness"); then
     litellm_status=measured
     litellm_note="litellm $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("litellm"))'), $litellm_workers worker(s), master key, no database"
     targets+=("litellm=http://127.0.0.1:$ll_port/v1,$ll_key")
@@ -194,7 +196,7 @@ fi
 step "check: each target answers one call, streamed and not"
 for name in "${names[@]}"; do
   for stream in false true; do
-    out=$(curl -sS -o "$work/check.out" -w '%{http_code}' "${base[$name]}/chat/completions" \
+    out=$(curl -sS --max-time 30 -o "$work/check.out" -w '%{http_code}' "${base[$name]}/chat/completions" \
       -H 'Content-Type: application/json' ${key[$name]:+-H "Authorization: Bearer ${key[$name]}"} \
       --data "{\"model\":\"fake-model\",\"stream\":$stream,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}")
     [[ $out == 200 ]] || die "$name (stream=$stream) answered $out: $(head -c 300 "$work/check.out")"
@@ -284,8 +286,10 @@ elapsed=$((SECONDS - started))
 
 step "report"
 gw_errors=$(grep -ciE '\b(error|warn)' "$work/gateway.log" || true)
-export B_DATE B_COMMIT B_DIRTY B_CPU B_MEM B_LOAD0 B_LOAD1 B_LLMM B_RUSTC B_WRK B_REPLY_WORDS
+# Facts for the report, handed to Python through the environment.
+export B_DATE B_COMMIT B_DIRTY B_CPU B_MEM B_LOAD0 B_LOAD1 B_LLMM B_BUILT B_RUSTC B_WRK B_REPLY_WORDS
 export B_LITELLM_STATUS=$litellm_status B_LITELLM_NOTE=$litellm_note B_GW_WARNINGS=$gw_errors
+export B_BUILD_SKIPPED=${BENCH_NO_BUILD:+1}
 B_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 B_COMMIT=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 B_DIRTY=$(git -C "$root" status --porcelain -- crates Cargo.lock 2>/dev/null | wc -l)
@@ -293,6 +297,7 @@ B_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 B_MEM=$(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)
 B_LOAD0=$loadavg_start B_LOAD1=$loadavg_end
 B_LLMM=$("$bin/llm-manager" --version | cut -d' ' -f2)
+B_BUILT=$(date -u -r "$bin/llm-manager" +%Y-%m-%dT%H:%M:%SZ)
 B_RUSTC=$(rustc --version | cut -d' ' -f2)
 B_WRK=$({ wrk -v 2>&1 || true; } | head -n 1 | cut -d' ' -f2)
 B_REPLY_WORDS=$(wc -w <<<"$reply")
@@ -315,6 +320,8 @@ json.dump({
     },
     "versions": {
         "llm_manager": e["B_LLMM"],
+        "llm_manager_binary_built": e["B_BUILT"],
+        "build_skipped": bool(e.get("B_BUILD_SKIPPED")),
         "rustc": e["B_RUSTC"],
         "wrk": e["B_WRK"],
         "python": platform.python_version(),

@@ -136,7 +136,9 @@ def markdown(r: dict, names: list[str]) -> str:
         "",
         f"Commit `{r['commit']}`"
         + (" (with uncommitted changes under crates/)" if r["uncommitted_changes_in_crates"] else "")
-        + f"; llm-manager {v['llm_manager']} (release), rustc {v['rustc']}, wrk {v['wrk']}, "
+        + f"; llm-manager {v['llm_manager']} (release binary built {v['llm_manager_binary_built']}"
+        + (", build skipped with BENCH_NO_BUILD" if v["build_skipped"] else "")
+        + f"), rustc {v['rustc']}, wrk {v['wrk']}, "
         f"Python {v['python']}.",
         f"Machine: {m['nproc']} CPU(s), {m['cpu']}, {m['mem_gib']} GiB, Linux {m['kernel']}; "
         f"load average {m['loadavg_start']} at the start, {m['loadavg_end']} at the end. "
