@@ -209,10 +209,13 @@ fn backup_on_postgres_explains_pg_dump() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump --format=custom"));
 }
 
-/// A running server process, stopped with SIGTERM.
+/// A running server process, stopped with SIGTERM. Its output goes to files (a pipe nobody
+/// reads would fill up at LOG_LEVEL=trace and stall the server).
 struct Server {
     child: std::process::Child,
     base: String,
+    out_path: std::path::PathBuf,
+    err_path: std::path::PathBuf,
 }
 
 impl Server {
@@ -221,15 +224,24 @@ impl Server {
         let mut cmd = llm_manager(dir);
         cmd.arg("serve")
             .env("LLM_MANAGER_ADDR", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdout(Stdio::from(
+                std::fs::File::create(dir.join("server.stdout")).unwrap(),
+            ))
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("server.stderr")).unwrap(),
+            ));
         for (k, v) in envs {
             cmd.env(k, v);
         }
         let child = cmd.spawn().unwrap();
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
-        let mut server = Self { child, base };
+        let mut server = Self {
+            child,
+            base,
+            out_path: dir.join("server.stdout"),
+            err_path: dir.join("server.stderr"),
+        };
         loop {
             if server.get("/health").is_some_and(|(s, _)| s == 200) {
                 return server;
@@ -273,7 +285,13 @@ impl Server {
             nix::sys::signal::Signal::SIGTERM,
         )
         .unwrap();
-        self.child.wait_with_output().unwrap()
+        let mut child = self.child;
+        let status = child.wait().unwrap();
+        Output {
+            status,
+            stdout: std::fs::read(&self.out_path).unwrap_or_default(),
+            stderr: std::fs::read(&self.err_path).unwrap_or_default(),
+        }
     }
 }
 
