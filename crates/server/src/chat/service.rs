@@ -21,8 +21,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::gateway::service::{channels_for_user, model_names_for_user};
 use crate::state::AppState;
 
-/// Tokens of history sent at most (the newest turns are kept; the system prompt always).
+/// Tokens of history sent at most when the provider names no context window (the newest turns
+/// are kept; the system prompt always).
 pub const CONTEXT_TOKENS: u64 = 16_000;
+/// Tokens kept free for the answer when the window is known.
+const ANSWER_RESERVE: u64 = 1024;
 /// Longest user message.
 const MAX_MESSAGE_CHARS: usize = 100_000;
 
@@ -262,9 +265,14 @@ async fn build_request(
     system: Option<String>,
     branch: &[Message],
     params: &Value,
+    window: Option<u32>,
 ) -> ApiResult<ChatRequest> {
     let tokenizer = &state.gateway.tokenizer;
-    let mut budget = CONTEXT_TOKENS;
+    let reserve = params
+        .get("max_tokens")
+        .and_then(Value::as_u64)
+        .unwrap_or(ANSWER_RESERVE);
+    let mut budget = window.map_or(CONTEXT_TOKENS, |w| u64::from(w).saturating_sub(reserve));
     if let Some(s) = &system {
         budget = budget.saturating_sub(tokenizer.count(s));
     }
@@ -350,7 +358,12 @@ async fn answer(
     let all = store::list_messages(&state.db.conn, session.id).await?;
     // The context ends at the question (a regenerated answer must not see the old one).
     let branch = branch_to(&all, question);
-    let mut request = build_request(state, actor.user.id, system, &branch, &params).await?;
+    // The smallest window among the channels that may answer: the history must fit any of them.
+    let window = channels
+        .iter()
+        .filter_map(|c| c.defaults.context_window)
+        .min();
+    let mut request = build_request(state, actor.user.id, system, &branch, &params, window).await?;
     let emotion_reading = session.persona_id.as_deref() == Some("emotion");
     if emotion_reading {
         request.response_format = Some(super::emotion::response_format());

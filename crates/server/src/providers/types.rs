@@ -17,6 +17,9 @@ pub struct DefaultParams {
     pub max_tokens: Option<u32>,
     /// Nucleus sampling (0–1).
     pub top_p: Option<f64>,
+    /// The models' context window in tokens: chat trims history to fit it (default 16000).
+    #[serde(default)]
+    pub context_window: Option<u32>,
 }
 
 /// `POST /api/admin/providers` and `POST /api/providers`.

@@ -154,6 +154,14 @@ pub fn default_params(p: &DefaultParams) -> ApiResult<()> {
             "must be between 0 and 1",
         ));
     }
+    if p.context_window
+        .is_some_and(|w| !(512..=10_000_000).contains(&w))
+    {
+        return Err(ApiError::field(
+            "default_params.context_window",
+            "must be between 512 and 10000000 tokens",
+        ));
+    }
     if p.max_tokens == Some(0) {
         return Err(ApiError::field(
             "default_params.max_tokens",

@@ -758,3 +758,33 @@ mod crash {
         }
     }
 }
+
+mod context {
+    use super::*;
+
+    on_both_databases! {
+        async fn history_is_trimmed_to_the_providers_context_window(backend: Backend) {
+            let app = TestApp::spawn(backend).await;
+            let admin = app.admin().await;
+            let fake = FakeLlm::start().await.unwrap();
+            crate::llm::add_shared(&app, &admin, json!({
+                "name": "Small window", "kind": "openai_compatible", "base_url": fake.openai_base(),
+                "api_key": "sk-upstream-0000000000", "models": ["fake-model"],
+                "default_params": {"context_window": 2000},
+            })).await;
+            let user = app.user("wendy").await;
+            let long = "alpha ".repeat(700);
+            let (_, first) = json_of(post(&app, &user, "/api/llm/chat", json!({"message": long, "model": "fake-model"})).await).await;
+            let sid = first["session_id"].as_str().unwrap();
+            let (status, _) = json_of(post(&app, &user, "/api/llm/chat", json!({"message": "short question", "session_id": sid})).await).await;
+            assert_eq!(status, 200);
+            let sent = fake.requests().into_iter().rev().find(|r| r.body["stream"] == true).unwrap().body;
+            let contents: Vec<String> = sent["messages"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap_or_default().to_owned()).collect();
+            assert_eq!(contents.last().unwrap(), "short question");
+            assert!(!contents.iter().any(|c| c.starts_with("alpha alpha")), "the oldest turn should have been dropped: {} messages", contents.len());
+            // The stored conversation keeps everything.
+            let (_, page) = json_of(app.get_as(&user.access_token, &format!("/api/llm/messages?session_id={sid}")).await).await;
+            assert_eq!(page["total"], 4);
+        }
+    }
+}
