@@ -40,6 +40,10 @@ pub fn fallback(message: &str) -> String {
 /// Cleans a model-written title: first line, no quotes or trailing period, bounded.
 pub fn clean(raw: &str) -> Option<String> {
     let line = raw.lines().map(str::trim).find(|l| !l.is_empty())?;
+    // A model that answers in JSON (a structured persona, a confused model) wrote no title.
+    if line.starts_with('{') || line.starts_with('[') {
+        return None;
+    }
     let line = line
         .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
         .trim_start_matches("Title:")
@@ -145,5 +149,6 @@ mod tests {
         assert_eq!(clean("\"Fox facts.\"\nmore").as_deref(), Some("Fox facts"));
         assert_eq!(clean("Title: 狐狸的故事。").as_deref(), Some("狐狸的故事"));
         assert_eq!(clean("  \n "), None);
+        assert_eq!(clean("{\"emotions\": {}}"), None);
     }
 }
