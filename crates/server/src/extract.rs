@@ -163,6 +163,31 @@ where
     }
 }
 
+/// A `text/event-stream` response of `stream`: not cached, and marked so that proxies such as
+/// nginx pass each chunk on at once.
+pub fn event_stream<S>(stream: S) -> Response
+where
+    S: futures::Stream<Item = Result<Bytes, std::convert::Infallible>> + Send + 'static,
+{
+    use axum::http::{HeaderValue, header};
+    let mut res = axum::body::Body::from_stream(stream).into_response();
+    let h = res.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    res
+}
+
+/// For `PATCH` bodies with `#[serde(default, deserialize_with = "double_option")]`: a field
+/// present as `null` → `Some(None)` (clear it); absent → `None` (leave it).
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,10 +8,9 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::Utc;
 use futures::StreamExt;
 use llm_adapters::types::{ChatRequest, Message as LlmMessage, Role, StreamEvent, Usage};
@@ -372,14 +371,7 @@ pub async fn post_guest_chat(
             created_at,
         });
     });
-    let mut res =
-        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)).into_response();
-    *res.status_mut() = StatusCode::OK;
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(res)
+    Ok(crate::extract::event_stream(
+        tokio_stream::wrappers::ReceiverStream::new(rx),
+    ))
 }

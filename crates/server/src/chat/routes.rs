@@ -1,15 +1,13 @@
 //! HTTP handlers of `/api/llm` (chat) and the public `/api/share/{token}`.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::Stream;
-use tokio::sync::broadcast::error::RecvError;
+use futures::StreamExt;
 use uuid::Uuid;
 
 use super::personas;
@@ -35,74 +33,17 @@ fn frame(id: u64, event: &ChatEvent) -> Bytes {
     ))
 }
 
-struct Follow {
-    run: Arc<Run>,
-    queue: VecDeque<(u64, ChatEvent)>,
-    rx: Option<tokio::sync::broadcast::Receiver<(u64, ChatEvent)>>,
-    last: u64,
-    ended: bool,
-}
-
-/// The events of a run after `after`, then the live ones, until the last event.
-fn follow(run: Arc<Run>, after: u64) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
-    let (replay, rx) = run.attach(after);
-    let state = Follow {
-        run,
-        queue: replay.into(),
-        rx,
-        last: after,
-        ended: false,
-    };
-    futures::stream::unfold(state, |mut st| async move {
-        loop {
-            if st.ended {
-                return None;
-            }
-            if let Some((id, ev)) = st.queue.pop_front() {
-                if id <= st.last {
-                    continue;
-                }
-                st.last = id;
-                st.ended = ev.is_last();
-                return Some((Ok(frame(id, &ev)), st));
-            }
-            let rx = st.rx.as_mut()?;
-            match rx.recv().await {
-                Ok(item) => st.queue.push_back(item),
-                // Fell behind: catch up from the run's log.
-                Err(RecvError::Lagged(_)) => st.queue.extend(st.run.since(st.last)),
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    })
-}
-
 fn sse(run: Arc<Run>, after: u64) -> Response {
-    let mut res = Body::from_stream(follow(run, after)).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    res
+    crate::extract::event_stream(
+        run.follow(after)
+            .map(|(id, ev)| Ok::<_, Infallible>(frame(id, &ev))),
+    )
 }
 
 /// Waits for the run to end, then answers with the stored messages.
 async fn complete(state: &AppState, actor: &AuthContext, started: Started) -> ApiResult<Response> {
-    let (replay, rx) = started.run.attach(0);
-    if !replay.iter().any(|(_, e)| e.is_last())
-        && let Some(mut rx) = rx
-    {
-        loop {
-            match rx.recv().await {
-                Ok((_, e)) if e.is_last() => break,
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => break,
-            }
-        }
-    }
+    // The run's events end with its last one: wait for that.
+    started.run.clone().follow(0).for_each(|_| async {}).await;
     let assistant = store::get_message(&state.db.conn, actor.user.id, started.run.assistant_id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reply vanished")))?;

@@ -141,10 +141,51 @@ impl Run {
         (replay, rx)
     }
 
-    /// Events after `after` (to catch up after a lagging receiver).
-    pub fn since(&self, after: u64) -> Vec<Numbered> {
-        self.attach(after).0
+    /// The events after `after`, then the live ones, ending with the last event (or when the
+    /// run goes away). A follower that falls behind the broadcast catches up from the log.
+    pub fn follow(self: Arc<Self>, after: u64) -> impl futures::Stream<Item = Numbered> + Send {
+        let (replay, rx) = self.attach(after);
+        let state = Follow {
+            run: self,
+            queue: replay.into(),
+            rx,
+            last: after,
+            ended: false,
+        };
+        futures::stream::unfold(state, |mut st| async move {
+            loop {
+                if st.ended {
+                    return None;
+                }
+                if let Some((id, ev)) = st.queue.pop_front() {
+                    if id <= st.last {
+                        continue;
+                    }
+                    st.last = id;
+                    st.ended = ev.is_last();
+                    return Some(((id, ev), st));
+                }
+                let rx = st.rx.as_mut()?;
+                match rx.recv().await {
+                    Ok(item) => st.queue.push_back(item),
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let missed = st.run.attach(st.last).0;
+                        st.queue.extend(missed);
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
     }
+}
+
+/// Where a follower of a run is.
+struct Follow {
+    run: Arc<Run>,
+    queue: std::collections::VecDeque<Numbered>,
+    rx: Option<broadcast::Receiver<Numbered>>,
+    last: u64,
+    ended: bool,
 }
 
 /// The replies in progress, by session.

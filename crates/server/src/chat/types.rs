@@ -155,29 +155,20 @@ pub struct UpdateSessionBody {
     /// Pinned.
     pub pinned: Option<bool>,
     /// Persona (`null` clears).
-    #[serde(default, deserialize_with = "crate::chat::types::double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>)]
     pub persona_id: Option<Option<String>>,
     /// Model (`null` clears).
-    #[serde(default, deserialize_with = "crate::chat::types::double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>)]
     pub model: Option<Option<String>>,
     /// System prompt (`null` clears).
-    #[serde(default, deserialize_with = "crate::chat::types::double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>)]
     pub system_prompt: Option<Option<String>>,
     /// Parameters (`temperature`, `top_p`, `max_tokens`).
     #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Value>,
-}
-
-/// Present-and-null → `Some(None)`.
-pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Paging and filters of the session list.

@@ -13,7 +13,6 @@ use axum::response::Response;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -103,29 +102,10 @@ fn error_frame(code: &str, message: &str) -> String {
 /// Sends a run's events to the socket's writer until the last one.
 fn forward(run: std::sync::Arc<Run>, out: mpsc::Sender<String>) {
     tokio::spawn(async move {
-        let (replay, rx) = run.attach(0);
-        let mut last = 0;
-        for (id, ev) in replay {
-            last = id;
-            if out.send(event_frame(id, &ev)).await.is_err() || ev.is_last() {
+        let mut events = std::pin::pin!(run.follow(0));
+        while let Some((id, ev)) = events.next().await {
+            if out.send(event_frame(id, &ev)).await.is_err() {
                 return;
-            }
-        }
-        let Some(mut rx) = rx else { return };
-        loop {
-            let batch = match rx.recv().await {
-                Ok(item) => vec![item],
-                Err(RecvError::Lagged(_)) => run.since(last),
-                Err(RecvError::Closed) => return,
-            };
-            for (id, ev) in batch {
-                if id <= last {
-                    continue;
-                }
-                last = id;
-                if out.send(event_frame(id, &ev)).await.is_err() || ev.is_last() {
-                    return;
-                }
             }
         }
     });

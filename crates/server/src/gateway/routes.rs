@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::json;
@@ -100,18 +100,7 @@ pub async fn post_chat_completions(
     };
     if parsed.request.stream {
         match relay::chat_stream(&state, info, parsed, &channels).await {
-            Ok(stream) => {
-                let mut res = Body::from_stream(stream).into_response();
-                let h = res.headers_mut();
-                h.insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/event-stream"),
-                );
-                h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                // Proxies such as nginx must not hold chunks back.
-                h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-                res
-            }
+            Ok(stream) => crate::extract::event_stream(stream),
             Err(e) => e.into_response(),
         }
     } else {

@@ -205,25 +205,6 @@ pub async fn list_keys(
         .await
 }
 
-/// Every key (for re-encryption).
-pub async fn all_keys(db: &impl ConnectionTrait) -> Result<Vec<ProviderKey>, DbErr> {
-    keys::Entity::find().all(db).await
-}
-
-/// Replaces a key's ciphertext.
-pub async fn set_key_ciphertext(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    key_enc: String,
-) -> Result<(), DbErr> {
-    keys::Entity::update_many()
-        .col_expr(keys::Column::KeyEnc, Expr::value(key_enc))
-        .filter(keys::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Deletes one key of a provider; `false` if it is not that provider's.
 pub async fn delete_key(
     db: &impl ConnectionTrait,

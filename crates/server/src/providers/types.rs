@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -64,7 +64,7 @@ pub struct UpdateProviderRequest {
     /// Base URL.
     pub base_url: Option<String>,
     /// `api-version`.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>)]
     pub api_version: Option<Option<String>>,
     /// Upstream model names.
@@ -81,15 +81,6 @@ pub struct UpdateProviderRequest {
     pub weight: Option<i32>,
     /// Used for routing.
     pub enabled: Option<bool>,
-}
-
-/// Present-and-null → `Some(None)`; absent → `None` (with `#[serde(default)]`).
-fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `POST /api/providers/{id}/keys`.

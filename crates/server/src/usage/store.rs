@@ -1,7 +1,7 @@
 //! Table `usage_events`. SQL only.
 
+use sea_orm::ConnectionTrait;
 use sea_orm::entity::prelude::*;
-use sea_orm::{ConnectionTrait, QueryOrder};
 
 /// `usage_events` table.
 pub mod events {
@@ -67,19 +67,4 @@ pub async fn insert_batch(
     }
     events::Entity::insert_many(rows).exec(db).await?;
     Ok(())
-}
-
-/// A user's most recent events, newest first.
-pub async fn list_for_user(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    limit: u64,
-) -> Result<Vec<UsageRow>, DbErr> {
-    use sea_orm::QuerySelect;
-    events::Entity::find()
-        .filter(events::Column::UserId.eq(user_id))
-        .order_by_desc(events::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
 }
