@@ -160,7 +160,8 @@ impl Application {
             );
         }
         let (usage, usage_rx) = crate::usage::UsageSender::channel();
-        let gateway = crate::gateway::GatewayState::new(config.gateway.clone(), usage);
+        let llm = crate::llm::LlmState::new(usage);
+        llm.tokenizer.warm();
         let outbound = crate::net::OutboundClients::new(config.gateway.outbound_allow.clone());
         let state = AppState::new(AppInner {
             config,
@@ -174,7 +175,7 @@ impl Application {
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
             started_at: Utc::now(),
-            gateway,
+            llm,
             outbound,
             chat: crate::chat::ChatState::default(),
         });

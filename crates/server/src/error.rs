@@ -59,7 +59,16 @@ pub enum ApiError {
     Unavailable(String),
     /// Anything unexpected. Logged with detail, answered as a bare 500.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<crate::auth::password::Busy>() {
+            Ok(busy) => Self::Unavailable(busy.to_string()),
+            Err(e) => Self::Internal(e),
+        }
+    }
 }
 
 /// The JSON body of every error response under `/api`.

@@ -16,6 +16,7 @@ pub mod files;
 pub mod gateway;
 pub mod http;
 pub mod keys;
+pub mod llm;
 pub mod mail;
 pub mod net;
 pub mod oauth;

@@ -40,8 +40,8 @@ pub struct AppInner {
     pub shutdown: CancellationToken,
     /// When this process started serving.
     pub started_at: DateTime<Utc>,
-    /// Gateway routing, breakers, usage events.
-    pub gateway: crate::gateway::GatewayState,
+    /// The LLM call pipeline: provider snapshot, breakers, hooks, usage events.
+    pub llm: crate::llm::LlmState,
     /// Pooled outbound HTTP clients and the SSRF allow-list.
     pub outbound: crate::net::OutboundClients,
     /// Chat replies in progress.

@@ -1,5 +1,11 @@
 //! Password rules and hashing: Argon2id (19 MiB, 2 passes — OWASP's recommendation), run on a
-//! blocking thread so hashing never stalls the async runtime.
+//! blocking thread so hashing never stalls the async runtime. At most [`MAX_HASHES`] run at
+//! once (a login flood cannot take hundreds of blocking threads × 19 MiB); a caller that
+//! cannot get a turn within [`HASH_WAIT`] gets [`Busy`] (503).
+
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -10,6 +16,28 @@ use argon2::{Algorithm, Argon2, Params, Version};
 pub const MIN_LEN: usize = 8;
 /// Maximum password length in characters (bounds hashing work).
 pub const MAX_LEN: usize = 256;
+
+/// Hashes computed at the same time at most.
+pub const MAX_HASHES: usize = 4;
+/// Longest a caller waits for a turn to hash.
+pub const HASH_WAIT: Duration = Duration::from_secs(10);
+
+static HASHING: Semaphore = Semaphore::const_new(MAX_HASHES);
+
+/// Too many password checks are waiting; try again shortly.
+#[derive(Debug, thiserror::Error)]
+#[error("the server is busy checking passwords; try again in a moment")]
+pub struct Busy;
+
+/// Runs one Argon2 job on a blocking thread once a turn is free.
+async fn bounded<T: Send + 'static>(
+    job: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let _turn = tokio::time::timeout(HASH_WAIT, HASHING.acquire())
+        .await
+        .map_err(|_| Busy)??;
+    tokio::task::spawn_blocking(job).await?
+}
 
 const COMMON: &str = include_str!("common_passwords.txt");
 
@@ -41,20 +69,20 @@ pub fn problem(password: &str, username: &str, email: &str) -> Option<String> {
 
 /// Hashes a password (PHC string).
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    bounded(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()?
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
     })
-    .await?
+    .await
 }
 
 /// Checks a password against a stored hash. `None` as the hash still spends the same time,
 /// so unknown accounts cannot be told apart by timing.
 pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    bounded(move || {
         let argon = argon2()?;
         match stored.as_deref().map(PasswordHash::new) {
             Some(Ok(parsed)) => Ok(argon.verify_password(password.as_bytes(), &parsed).is_ok()),
@@ -65,7 +93,7 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
             }
         }
     })
-    .await?
+    .await
 }
 
 #[cfg(test)]
@@ -108,5 +136,22 @@ mod tests {
         );
         assert!(!verify("wrong horse battery".into(), Some(h)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_than_max_hashes_run_at_once() {
+        let mut jobs = Vec::new();
+        for i in 0..12 {
+            jobs.push(tokio::spawn(verify(format!("password {i}"), None)));
+        }
+        let mut peak = 0;
+        while !jobs.iter().all(|j| j.is_finished()) {
+            peak = peak.max(MAX_HASHES - HASHING.available_permits());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        for j in jobs {
+            assert!(!j.await.unwrap().unwrap());
+        }
+        assert!((1..=MAX_HASHES).contains(&peak), "{peak}");
     }
 }

@@ -82,7 +82,7 @@ fn throttle_keys(login: &str, client: &ClientInfo) -> Vec<(String, Limit)> {
         throttle::PER_ACCOUNT,
     )];
     if let Some(ip) = &client.ip {
-        keys.push((format!("ip:{ip}"), throttle::PER_IP));
+        keys.push((throttle::ip_key(ip), throttle::PER_IP));
     }
     keys
 }

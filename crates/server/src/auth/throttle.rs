@@ -1,11 +1,11 @@
 //! Login throttling: failed attempts are counted per account and per client IP in fixed
-//! windows; past the limit, logins for that key are refused with a retry time — even with the
+//! windows (bounded in memory; IPv6 clients by their /64); past the limit, logins for that key are refused with a retry time — even with the
 //! right password — until the window ends. In memory, per instance (Redis-backed counters for
 //! several instances come with the usage/quotas feature).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::net::window::{WindowCounter, client_key_str};
 
 /// A limit: this many failures per window.
 #[derive(Debug, Clone, Copy)]
@@ -27,69 +27,47 @@ pub const PER_IP: Limit = Limit {
     window: Duration::from_secs(15 * 60),
 };
 
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    started: Instant,
-    failures: u32,
+/// Keys held at most per generation (see [`WindowCounter`]).
+const CAPACITY: usize = 100_000;
+
+/// Failure counters by key (`account:<name>`, `ip:<client key>`).
+#[derive(Debug)]
+pub struct LoginThrottle {
+    windows: WindowCounter<String>,
 }
 
-/// Failure counters by key (`account:<name>`, `ip:<addr>`).
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    windows: Mutex<HashMap<String, Window>>,
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self {
+            windows: WindowCounter::new(CAPACITY),
+        }
+    }
 }
 
 impl LoginThrottle {
     /// Seconds to wait if any key is over its limit, else `None`.
     pub fn blocked(&self, keys: &[(String, Limit)]) -> Option<u64> {
-        let now = Instant::now();
-        let windows = self
-            .windows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         keys.iter()
-            .filter_map(|(key, limit)| {
-                let w = windows.get(key)?;
-                let end = w.started + limit.window;
-                (w.failures >= limit.max_failures && now < end)
-                    .then(|| end.duration_since(now).as_secs().max(1))
-            })
+            .filter_map(|(key, limit)| self.windows.blocked(key, limit.max_failures, limit.window))
             .max()
     }
 
     /// Counts a failed attempt against every key.
     pub fn record_failure(&self, keys: &[(String, Limit)]) {
-        let now = Instant::now();
-        let mut windows = self
-            .windows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if windows.len() > 100_000 {
-            let longest = PER_ACCOUNT.window.max(PER_IP.window);
-            windows.retain(|_, w| now.duration_since(w.started) < longest);
-        }
         for (key, limit) in keys {
-            let w = windows.entry(key.clone()).or_insert(Window {
-                started: now,
-                failures: 0,
-            });
-            if now.duration_since(w.started) >= limit.window {
-                *w = Window {
-                    started: now,
-                    failures: 0,
-                };
-            }
-            w.failures += 1;
+            self.windows.add(key, limit.window);
         }
     }
 
     /// Forgets an account's failures after a successful login.
     pub fn clear(&self, key: &str) {
-        self.windows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(key);
+        self.windows.remove(&key.to_owned());
     }
+}
+
+/// The throttle key of a client address (IPv6 by its /64).
+pub fn ip_key(ip: &str) -> String {
+    format!("ip:{}", client_key_str(ip))
 }
 
 #[cfg(test)]

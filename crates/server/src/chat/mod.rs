@@ -4,9 +4,11 @@
 pub mod emotion;
 pub mod guest;
 pub mod personas;
+pub mod reply;
 mod routes;
 pub mod runner;
 pub mod service;
+pub mod share;
 mod stats;
 pub mod store;
 mod titles;
@@ -49,15 +51,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::get_export))
         .routes(routes!(stats::get_statistics))
         .routes(routes!(stats::get_export_all))
-        .routes(routes!(guest::get_guest))
-        .routes(routes!(guest::post_guest_chat))
+        .routes(routes!(guest::routes::get_guest))
+        .routes(routes!(guest::routes::post_guest_chat))
         .route("/ws", axum::routing::get(ws::get_ws))
 }
 
 /// Routes under `/api/admin`.
 pub fn admin_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(guest::admin_get_guest, guest::admin_put_guest))
+        .routes(routes!(
+            guest::routes::admin_get_guest,
+            guest::routes::admin_put_guest
+        ))
         .routes(routes!(stats::admin_get_messages))
 }
 

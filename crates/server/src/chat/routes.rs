@@ -11,8 +11,10 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::personas;
+use super::reply::{self, Started};
 use super::runner::{ChatEvent, Run};
-use super::service::{self, Started};
+use super::service;
+use super::share;
 use super::store::{self, SessionFilter};
 use super::types::{
     ChatRequestBody, ChatResponseBody, EditMessageBody, ExportQuery, ItemList, MessageQuery,
@@ -80,7 +82,7 @@ pub async fn post_chat(
     AppJson(body): AppJson<ChatRequestBody>,
 ) -> ApiResult<Response> {
     let stream = body.stream.unwrap_or(false);
-    let started = service::chat(&state, &ctx, body).await?;
+    let started = reply::chat(&state, &ctx, body).await?;
     respond(&state, &ctx, started, stream).await
 }
 
@@ -183,7 +185,7 @@ pub async fn post_regenerate(
     } else {
         crate::extract::parse_json(&body)?
     };
-    let started = service::regenerate(&state, &ctx, id).await?;
+    let started = reply::regenerate(&state, &ctx, id).await?;
     respond(&state, &ctx, started, body.stream.unwrap_or(false)).await
 }
 
@@ -197,7 +199,7 @@ pub async fn put_message(
     AppJson(body): AppJson<EditMessageBody>,
 ) -> ApiResult<Response> {
     let stream = body.stream.unwrap_or(false);
-    let started = service::edit(&state, &ctx, id, body.content).await?;
+    let started = reply::edit(&state, &ctx, id, body.content).await?;
     respond(&state, &ctx, started, stream).await
 }
 
@@ -230,9 +232,7 @@ pub async fn get_models(
     State(state): State<AppState>,
     AuthUser(ctx): AuthUser,
 ) -> ApiResult<AppJson<ItemList<ModelInfo>>> {
-    let names = crate::gateway::service::model_names_for_user(&state, ctx.user.id)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e.message)))?;
+    let names = crate::llm::route::model_names(&state, ctx.user.id).await?;
     Ok(AppJson(ItemList {
         items: names.into_iter().map(|id| ModelInfo { id }).collect(),
     }))
@@ -309,7 +309,7 @@ pub async fn post_share(
 ) -> ApiResult<(StatusCode, AppJson<ShareResponse>)> {
     Ok((
         StatusCode::CREATED,
-        AppJson(service::share(&state, &ctx, id).await?),
+        AppJson(share::share(&state, &ctx, id).await?),
     ))
 }
 
@@ -321,7 +321,7 @@ pub async fn delete_share(
     AuthUser(ctx): AuthUser,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    service::unshare(&state, &ctx, id).await?;
+    share::unshare(&state, &ctx, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -335,7 +335,7 @@ pub async fn get_export(
     AppQuery(q): AppQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or_else(|| "md".to_owned());
-    let (name, content_type, body) = service::export(&state, &ctx, id, &format).await?;
+    let (name, content_type, body) = share::export(&state, &ctx, id, &format).await?;
     let disposition = format!("attachment; filename=\"{}\"", name.replace('"', ""));
     let mut res = body.into_response();
     let h = res.headers_mut();
@@ -353,5 +353,5 @@ pub async fn get_shared(
     State(state): State<AppState>,
     AppPath(token): AppPath<String>,
 ) -> ApiResult<AppJson<serde_json::Value>> {
-    Ok(AppJson(service::shared(&state, &token).await?))
+    Ok(AppJson(share::shared(&state, &token).await?))
 }

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures::StreamExt;
 use llm_adapters::types::{ChatRequest, StreamEvent, Usage};
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -18,13 +17,8 @@ use uuid::Uuid;
 
 use super::store::{self, Message};
 use super::types::MessageResponse;
-use crate::gateway::error::OaiError;
-use crate::gateway::relay;
-use crate::gateway::routing::Channel;
-use crate::gateway::service::with_failover;
-use crate::gateway::upstream::UpstreamError;
+use crate::llm::{self, Call, Caller, Channel, LlmError, Sink, Source};
 use crate::state::AppState;
-use crate::usage::UsageEvent;
 
 /// Longest a growing reply goes unsaved.
 pub const SAVE_EVERY: Duration = Duration::from_millis(500);
@@ -252,18 +246,57 @@ pub struct Job {
     pub emotion_reading: bool,
 }
 
-/// Starts a reply; `None` when the session already has one running.
-pub fn start(state: &AppState, job: Job) -> Option<Arc<Run>> {
+/// A session's run slot, reserved before anything is written: a second send to the session
+/// is refused at once. Dropped without [`start`], it frees the slot (and ends any follower
+/// that attached meanwhile).
+pub struct Slot {
+    state: AppState,
+    run: Arc<Run>,
+    started: bool,
+}
+
+impl Slot {
+    /// The id the assistant message will have.
+    pub fn assistant_id(&self) -> Uuid {
+        self.run.assistant_id
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if !self.started {
+            self.run.publish(ChatEvent::Error {
+                code: "not_started".to_owned(),
+                message: "the reply could not be started".to_owned(),
+            });
+            self.state.chat.runs.remove(self.run.session_id);
+        }
+    }
+}
+
+/// Reserves the session's run slot; `None` when a reply is already running there.
+pub fn reserve(state: &AppState, user_id: Uuid, session_id: Uuid) -> Option<Slot> {
     let (tx, _) = broadcast::channel(1024);
     let run = Arc::new(Run {
-        session_id: job.assistant.session_id,
-        user_id: job.assistant.user_id,
-        assistant_id: job.assistant.id,
+        session_id,
+        user_id,
+        assistant_id: Uuid::now_v7(),
         cancel: state.shutdown.child_token(),
         log: Mutex::new(Log::default()),
         tx,
     });
     let run = state.chat.runs.insert(run)?;
+    Some(Slot {
+        state: state.clone(),
+        run,
+        started: false,
+    })
+}
+
+/// Starts the reply in a reserved slot (its rows are written).
+pub fn start(state: &AppState, mut slot: Slot, job: Job) -> Arc<Run> {
+    slot.started = true;
+    let run = slot.run.clone();
     run.publish(ChatEvent::Start {
         session_id: job.assistant.session_id,
         user_message_id: job.user_message_id,
@@ -276,19 +309,59 @@ pub fn start(state: &AppState, job: Job) -> Option<Arc<Run>> {
         generate(&task_state, &task_run, job).await;
         task_state.chat.runs.remove(session_id);
     });
-    Some(run)
+    run
 }
 
-enum End {
-    Complete,
-    Cancelled,
-    Failed(OaiError),
-    Broken(String),
+/// The chat's writer on the pipeline: publishes text as it arrives and saves the growing
+/// reply at most every [`SAVE_EVERY`].
+struct ChatSink<'a> {
+    state: &'a AppState,
+    run: &'a Run,
+    msg: &'a mut Message,
+    last_save: Instant,
 }
 
+impl Sink for ChatSink<'_> {
+    async fn send(&mut self, events: &[StreamEvent]) -> bool {
+        for ev in events {
+            if let StreamEvent::Delta(text) = ev
+                && !text.is_empty()
+            {
+                self.msg.content.push_str(text);
+                self.run.publish(ChatEvent::Delta {
+                    content: text.clone(),
+                });
+            }
+        }
+        if self.last_save.elapsed() >= SAVE_EVERY {
+            self.msg.updated_at = Utc::now();
+            if let Err(e) = store::save_progress(&self.state.db.conn, self.msg).await {
+                tracing::warn!(error = %e, "saving a growing reply failed");
+            }
+            self.last_save = Instant::now();
+        }
+        // A client going away does not stop a chat reply; only the stop button does.
+        true
+    }
+}
+
+/// The stored status of a reply that ended with `result`.
+fn status_of(result: &Result<(), LlmError>) -> &'static str {
+    match result {
+        Ok(()) => "complete",
+        Err(LlmError::Cancelled) => "cancelled",
+        Err(LlmError::Broken(_) | LlmError::ShuttingDown) => "incomplete",
+        Err(_) => "error",
+    }
+}
+
+fn emotion_schema(text: &str) -> Result<(), String> {
+    super::emotion::validate(text)
+        .map_err(|why| format!("the answer does not match the emotion reading schema: {why}"))
+}
+
+#[tracing::instrument(skip_all, fields(session_id = %run.session_id, message_id = %run.assistant_id))]
 async fn generate(state: &AppState, run: &Run, job: Job) {
-    let started = Instant::now();
-    let created_at = Utc::now();
     let Job {
         request,
         model,
@@ -298,166 +371,59 @@ async fn generate(state: &AppState, run: &Run, job: Job) {
         emotion_reading,
         ..
     } = job;
-    let mut usage: Option<Usage> = None;
-    let mut first_token: Option<Duration> = None;
-    let mut used: Option<Channel> = None;
-    let opened = tokio::select! {
-        r = with_failover(state, &channels, |ch| {
-            let request = &request;
-            async move { relay::open(state, &ch, request).await }
-        }) => Some(r),
-        () = run.cancel.cancelled() => None,
-    };
-    let end = match opened {
-        None => End::Cancelled,
-        Some(Err((e, ch))) => {
-            used = Some(ch);
-            End::Failed(OaiError::from_upstream(&e))
-        }
-        Some(Ok((opened, ch))) => {
-            used = Some(ch);
-            let relay::Opened {
-                mut body,
-                mut decoder,
-                first,
-            } = opened;
-            let idle = state.gateway.config.stream_idle_timeout;
-            let deadline = tokio::time::Instant::now() + state.gateway.config.max_stream;
-            let mut last_save = Instant::now();
-            let mut pending = first;
-            'read: loop {
-                for ev in pending.drain(..) {
-                    match ev {
-                        StreamEvent::Delta(text) if !text.is_empty() => {
-                            if first_token.is_none() {
-                                first_token = Some(started.elapsed());
-                            }
-                            msg.content.push_str(&text);
-                            run.publish(ChatEvent::Delta { content: text });
-                        }
-                        StreamEvent::Usage(u) => usage = Some(u),
-                        _ => {}
-                    }
-                }
-                if last_save.elapsed() >= SAVE_EVERY {
-                    msg.updated_at = Utc::now();
-                    if let Err(e) = store::save_message(&state.db.conn, &msg).await {
-                        tracing::warn!(error = %e, "saving a growing reply failed");
-                    }
-                    last_save = Instant::now();
-                }
-                if decoder.is_done() {
-                    break 'read End::Complete;
-                }
-                let next = tokio::select! {
-                    r = tokio::time::timeout(idle, body.next()) => r,
-                    () = tokio::time::sleep_until(deadline) => break 'read End::Broken("the reply exceeded the longest stream time".to_owned()),
-                    () = run.cancel.cancelled() => break 'read End::Cancelled,
-                };
-                match next {
-                    Err(_) => break 'read End::Broken("the upstream went silent".to_owned()),
-                    Ok(None) => {
-                        break 'read End::Broken("the upstream stream broke off".to_owned());
-                    }
-                    Ok(Some(Err(_))) => {
-                        break 'read End::Broken("the upstream stream broke off".to_owned());
-                    }
-                    Ok(Some(Ok(bytes))) => match decoder.feed(&bytes) {
-                        Ok(events) => pending = events,
-                        Err(e) => break 'read End::Broken(UpstreamError::from(e).to_string()),
-                    },
-                }
-            }
-        }
-    };
-    // A structured answer must match its schema to count as complete.
-    let end = match end {
-        End::Complete if emotion_reading => match super::emotion::validate(&msg.content) {
-            Ok(()) => End::Complete,
-            Err(why) => End::Failed(OaiError {
-                status: axum::http::StatusCode::BAD_GATEWAY,
-                message: format!("the answer does not match the emotion reading schema: {why}"),
-                kind: "server_error",
-                code: Some("invalid_structured_output"),
-                param: None,
-                retry_after: None,
-            }),
-        },
-        other => other,
-    };
-    // Cancelled by a server shutdown rather than by the user: the reply was cut off.
-    let end = match end {
-        End::Cancelled if state.shutdown.is_cancelled() => {
-            End::Broken("the server stopped while this reply was being written".to_owned())
-        }
-        other => other,
-    };
-    let counted = usage.unwrap_or_else(|| Usage {
-        prompt_tokens: state.gateway.tokenizer.count_messages(&request.messages),
-        completion_tokens: state.gateway.tokenizer.count(&msg.content),
-        cached_tokens: 0,
-    });
-    msg.prompt_tokens = i64::try_from(counted.prompt_tokens).unwrap_or(i64::MAX);
-    msg.completion_tokens = i64::try_from(counted.completion_tokens).unwrap_or(i64::MAX);
-    let (status, error, http_status, code) = match &end {
-        End::Complete => ("complete", None, 200u16, None),
-        End::Cancelled => ("cancelled", None, 499, Some("cancelled".to_owned())),
-        End::Failed(e) => (
-            "error",
-            Some(e.message.clone()),
-            e.status.as_u16(),
-            Some(e.code_name()),
-        ),
-        End::Broken(why) => (
-            "incomplete",
-            Some(why.clone()),
-            502,
-            Some("incomplete".to_owned()),
-        ),
-    };
-    msg.status = status.to_owned();
-    msg.error = error;
-    msg.updated_at = Utc::now();
-    if let Err(e) = store::save_message(&state.db.conn, &msg).await {
-        tracing::error!(error = %e, message_id = %msg.id, "saving a finished reply failed");
-    }
-    let _ = store::touch_session(&state.db.conn, msg.session_id, msg.updated_at).await;
-    state.gateway.usage.record(UsageEvent {
+    let caller = Caller {
         user_id: Some(msg.user_id),
         api_key_id: None,
-        provider_id: used.as_ref().map(|c| c.target.provider_id),
-        provider_key_id: used.as_ref().and_then(|c| c.target.key_id),
-        source: "chat",
-        model: model.clone(),
-        upstream_model: used.as_ref().map(|c| c.upstream_model.clone()),
-        prompt_tokens: counted.prompt_tokens,
-        completion_tokens: counted.completion_tokens,
-        cached_tokens: counted.cached_tokens,
-        latency: started.elapsed(),
-        ttft: first_token,
-        status: http_status,
-        error_code: code.clone(),
-        stream: true,
-        created_at,
-    });
+        source: Source::Chat,
+    };
+    let mut call = Call::new(state, caller, &model, channels.clone(), request.clone());
+    call.cancel = run.cancel.clone();
+    if emotion_reading {
+        call.validate = Some(emotion_schema);
+    }
+    let (usage, result) = match llm::open(state, call).await {
+        Err(e) => (Usage::default(), Err(e)),
+        Ok(streaming) => {
+            let mut sink = ChatSink {
+                state,
+                run,
+                msg: &mut msg,
+                last_save: Instant::now(),
+            };
+            let outcome = streaming.relay(state, &mut sink).await;
+            (outcome.usage, outcome.result)
+        }
+    };
+    msg.prompt_tokens = i64::try_from(usage.prompt_tokens).unwrap_or(i64::MAX);
+    msg.completion_tokens = i64::try_from(usage.completion_tokens).unwrap_or(i64::MAX);
+    msg.status = status_of(&result).to_owned();
+    msg.error = match &result {
+        Ok(()) | Err(LlmError::Cancelled) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    msg.updated_at = Utc::now();
+    if let Err(e) = store::finish_message(&state.db.conn, &msg).await {
+        tracing::error!(error = %e, "saving a finished reply failed");
+    }
     run.publish(ChatEvent::Usage {
-        prompt_tokens: counted.prompt_tokens,
-        completion_tokens: counted.completion_tokens,
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
     });
-    match &end {
-        End::Complete | End::Cancelled => run.publish(ChatEvent::Done {
+    match &result {
+        Ok(()) | Err(LlmError::Cancelled) => run.publish(ChatEvent::Done {
             message: Box::new(MessageResponse::from(&msg)),
         }),
-        End::Failed(_) | End::Broken(_) => run.publish(ChatEvent::Error {
-            code: code.unwrap_or_default(),
-            message: msg.error.clone().unwrap_or_default(),
+        Err(e) => run.publish(ChatEvent::Error {
+            code: e.code().to_owned(),
+            message: e.to_string(),
         }),
     }
-    if make_title && matches!(end, End::Complete) {
+    if make_title && result.is_ok() {
         super::titles::spawn(
             state,
             msg.user_id,
             msg.session_id,
+            model,
             request,
             msg.content.clone(),
             channels,

@@ -330,8 +330,72 @@ pub async fn insert_message(db: &impl ConnectionTrait, m: Message) -> Result<Mes
     messages::ActiveModel::from(m).insert(db).await
 }
 
+/// What starting a reply does to its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionWrite {
+    /// A new session.
+    Insert,
+    /// Persona or model changed: every column.
+    Update,
+    /// Only `updated_at`.
+    Touch,
+}
+
+/// Starts a reply in one transaction: the session (inserted, updated or touched), the new
+/// question if any, and the assistant row.
+pub async fn begin_reply<C>(
+    db: &C,
+    session: Session,
+    write: SessionWrite,
+    question: Option<Message>,
+    assistant: &Message,
+) -> Result<Session, DbErr>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let session = match write {
+        SessionWrite::Insert => insert_session(&txn, session).await?,
+        SessionWrite::Update => update_session(&txn, session).await?,
+        SessionWrite::Touch => {
+            touch_session(&txn, session.id, assistant.created_at).await?;
+            session
+        }
+    };
+    if let Some(q) = question {
+        insert_message(&txn, q).await?;
+    }
+    insert_message(&txn, assistant.clone()).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Saves the text of a reply still being written (the search index is updated at the end,
+/// by [`finish_message`]).
+pub async fn save_progress(db: &impl ConnectionTrait, m: &Message) -> Result<(), DbErr> {
+    messages::Entity::update_many()
+        .col_expr(messages::Column::Content, Expr::value(m.content.clone()))
+        .col_expr(messages::Column::UpdatedAt, Expr::value(m.updated_at))
+        .filter(messages::Column::Id.eq(m.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Saves a finished reply (content, status, tokens, error) and touches its session, in one
+/// transaction.
+pub async fn finish_message<C>(db: &C, m: &Message) -> Result<(), DbErr>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    let txn = db.begin().await?;
+    save_message(&txn, m).await?;
+    touch_session(&txn, m.session_id, m.updated_at).await?;
+    txn.commit().await
+}
+
 /// Saves a message's content, status, tokens and error.
-pub async fn save_message(db: &impl ConnectionTrait, m: &Message) -> Result<(), DbErr> {
+async fn save_message(db: &impl ConnectionTrait, m: &Message) -> Result<(), DbErr> {
     messages::Entity::update_many()
         .col_expr(messages::Column::Content, Expr::value(m.content.clone()))
         .col_expr(messages::Column::Status, Expr::value(m.status.clone()))

@@ -6,9 +6,7 @@ use llm_adapters::types::{ChatRequest, Message, Role};
 use uuid::Uuid;
 
 use super::store;
-use crate::gateway::routing::Channel;
-use crate::gateway::service::with_failover;
-use crate::gateway::upstream;
+use crate::llm::{self, Call, Caller, Channel, Source};
 use crate::state::AppState;
 
 /// Longest title kept.
@@ -60,75 +58,84 @@ pub fn spawn(
     state: &AppState,
     user_id: Uuid,
     session_id: Uuid,
+    model: String,
     request: ChatRequest,
     answer: String,
     channels: Vec<Channel>,
 ) {
     let state = state.clone();
-    let cancel = state.shutdown.clone();
     state.clone().tasks.spawn(async move {
-        let question = request
-            .messages
-            .iter()
-            .rev()
-            .find(|m| m.role == Role::User)
-            .map(Message::joined_text)
-            .unwrap_or_default();
-        let prompt = ChatRequest {
-            model: String::new(),
-            messages: vec![
-                Message::text(
-                    Role::System,
-                    "Write a title of at most six words for the conversation below, in the \
-                     language the user wrote in. Reply with the title only, without quotes.",
-                ),
-                Message::text(
-                    Role::User,
-                    format!(
-                        "User: {}\n\nAssistant: {}",
-                        question.chars().take(1000).collect::<String>(),
-                        answer.chars().take(1000).collect::<String>()
-                    ),
-                ),
-            ],
-            max_tokens: Some(24),
-            temperature: Some(0.3),
-            ..ChatRequest::default()
-        };
+        let prompt = prompt(&request, &answer);
         // A configured title model, if it is served, else the conversation's channels.
-        let channels = match &state.config.chat_title_model {
-            Some(model) => crate::gateway::service::channels_for_user(&state, user_id, model)
-                .await
-                .unwrap_or(channels),
-            None => channels,
+        let (model, channels) = match &state.config.chat_title_model {
+            Some(title_model) => match llm::route::channels(&state, user_id, title_model).await {
+                Ok(found) => (title_model.clone(), found),
+                Err(_) => (model, channels),
+            },
+            None => (model, channels),
         };
-        let call = with_failover(&state, &channels, |ch| {
-            let mut req = prompt.clone();
-            req.model = ch.upstream_model.clone();
-            let state = &state;
-            async move { upstream::chat_once(state, &ch.target, &req).await }
-        });
-        let outcome = tokio::select! {
-            r = call => r,
-            () = cancel.cancelled() => return,
+        let caller = Caller {
+            user_id: Some(user_id),
+            api_key_id: None,
+            source: Source::Title,
         };
-        let Ok((res, _)) = outcome else {
-            return; // the fallback title stays
-        };
-        let Some(title) = clean(&res.content) else {
+        let call = Call::new(&state, caller, &model, channels, prompt);
+        // A failed call leaves the fallback title (the pipeline logged and accounted it).
+        let Ok(done) = llm::complete(&state, call).await else {
             return;
         };
-        match store::get_session(&state.db.conn, user_id, session_id).await {
-            Ok(Some(mut s)) if s.title_auto => {
-                s.title = title;
-                s.title_auto = false;
-                if let Err(e) = store::update_session(&state.db.conn, s).await {
-                    tracing::warn!(error = %e, "saving a generated title failed");
-                }
-            }
-            _ => {}
-        }
+        let Some(title) = clean(&done.response.content) else {
+            return;
+        };
+        save(&state, user_id, session_id, title).await;
     });
+}
+
+/// The request asking for a title of the first exchange.
+fn prompt(request: &ChatRequest, answer: &str) -> ChatRequest {
+    let question = request
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(Message::joined_text)
+        .unwrap_or_default();
+    ChatRequest {
+        model: String::new(),
+        messages: vec![
+            Message::text(
+                Role::System,
+                "Write a title of at most six words for the conversation below, in the \
+                 language the user wrote in. Reply with the title only, without quotes.",
+            ),
+            Message::text(
+                Role::User,
+                format!(
+                    "User: {}\n\nAssistant: {}",
+                    question.chars().take(1000).collect::<String>(),
+                    answer.chars().take(1000).collect::<String>()
+                ),
+            ),
+        ],
+        max_tokens: Some(24),
+        temperature: Some(0.3),
+        ..ChatRequest::default()
+    }
+}
+
+/// Saves a generated title unless the user set one meanwhile.
+async fn save(state: &AppState, user_id: Uuid, session_id: Uuid, title: String) {
+    match store::get_session(&state.db.conn, user_id, session_id).await {
+        Ok(Some(mut s)) if s.title_auto => {
+            s.title = title;
+            s.title_auto = false;
+            if let Err(e) = store::update_session(&state.db.conn, s).await {
+                tracing::warn!(error = %e, "saving a generated title failed");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "reading the session for its title failed"),
+    }
 }
 
 #[cfg(test)]

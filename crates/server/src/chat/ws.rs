@@ -140,7 +140,7 @@ async fn handle(state: &AppState, ctx: &AuthContext, text: &str, out: &mpsc::Sen
                 stream: Some(true),
                 image_ids,
             };
-            match service::chat(state, ctx, body).await {
+            match super::reply::chat(state, ctx, body).await {
                 Ok(started) => forward(started.run, out.clone()),
                 Err(e) => {
                     let _ = out.send(error_frame(e.code(), &e.to_string())).await;

@@ -41,7 +41,7 @@ pub struct Config {
     /// HTTP server limits and CORS.
     pub http: HttpConfig,
     /// Gateway limits and the outbound allow-list.
-    pub gateway: crate::gateway::GatewayConfig,
+    pub gateway: crate::llm::LlmConfig,
     /// Model for conversation titles (`None`: the conversation's model).
     pub chat_title_model: Option<String>,
 }
@@ -361,7 +361,7 @@ impl Config {
                 None => Vec::new(),
             },
         };
-        let gateway = crate::gateway::GatewayConfig {
+        let gateway = crate::llm::LlmConfig {
             outbound_allow: match get("outbound_allow") {
                 Some(raw) => parse::ip_nets(&raw)?,
                 None => Vec::new(),

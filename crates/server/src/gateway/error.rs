@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::upstream::UpstreamError;
+use crate::llm::LlmError;
 
 /// An error answered to a `/v1` caller.
 #[derive(Debug, Clone)]
@@ -49,44 +49,6 @@ impl OaiError {
         }
     }
 
-    /// 404 `model_not_found`.
-    pub fn model_not_found(model: &str) -> Self {
-        Self {
-            status: StatusCode::NOT_FOUND,
-            message: format!("The model `{model}` does not exist or you do not have access to it."),
-            kind: "invalid_request_error",
-            code: Some("model_not_found"),
-            param: Some("model".to_owned()),
-            retry_after: None,
-        }
-    }
-
-    /// 403 `model_not_allowed`: the key's allow-list excludes the model.
-    pub fn model_not_allowed(model: &str) -> Self {
-        Self {
-            status: StatusCode::FORBIDDEN,
-            message: format!("This API key is not allowed to use the model `{model}`."),
-            kind: "invalid_request_error",
-            code: Some("model_not_allowed"),
-            param: Some("model".to_owned()),
-            retry_after: None,
-        }
-    }
-
-    /// 503: every channel of the model is resting after failures.
-    pub fn resting(model: &str) -> Self {
-        Self {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            message: format!(
-                "Every upstream for `{model}` failed recently and is resting; try again shortly."
-            ),
-            kind: "server_error",
-            code: Some("upstream_unavailable"),
-            param: None,
-            retry_after: Some(super::routing::BREAKER_REST.as_secs()),
-        }
-    }
-
     /// 500 without detail (the detail is logged).
     pub fn internal() -> Self {
         Self {
@@ -96,55 +58,6 @@ impl OaiError {
             code: None,
             param: None,
             retry_after: None,
-        }
-    }
-
-    /// What the caller gets after the last attempt failed with `e`.
-    pub fn from_upstream(e: &UpstreamError) -> Self {
-        let (status, kind, code) = match e {
-            UpstreamError::Status { status: 429, .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_error",
-                Some("rate_limit_exceeded"),
-            ),
-            UpstreamError::Status { status: 404, .. } => (
-                StatusCode::NOT_FOUND,
-                "invalid_request_error",
-                Some("model_not_found"),
-            ),
-            UpstreamError::Status {
-                status: 400 | 413 | 422,
-                ..
-            }
-            | UpstreamError::Unsupported(_) => {
-                (StatusCode::BAD_REQUEST, "invalid_request_error", None)
-            }
-            UpstreamError::Timeout(_) => (
-                StatusCode::GATEWAY_TIMEOUT,
-                "server_error",
-                Some("upstream_timeout"),
-            ),
-            _ => (
-                StatusCode::BAD_GATEWAY,
-                "server_error",
-                Some("upstream_error"),
-            ),
-        };
-        let retry_after = match e {
-            UpstreamError::Status { retry_after, .. } => *retry_after,
-            _ => None,
-        };
-        Self {
-            status,
-            message: e.to_string(),
-            kind,
-            code,
-            param: None,
-            retry_after: if status == StatusCode::TOO_MANY_REQUESTS {
-                Some(retry_after.unwrap_or(1))
-            } else {
-                None
-            },
         }
     }
 
@@ -159,10 +72,24 @@ impl OaiError {
             }
         })
     }
+}
 
-    /// Short name for usage events.
-    pub fn code_name(&self) -> String {
-        self.code.unwrap_or(self.kind).to_owned()
+impl From<&LlmError> for OaiError {
+    fn from(e: &LlmError) -> Self {
+        Self {
+            status: e.status(),
+            message: e.to_string(),
+            kind: e.openai_type(),
+            code: Some(e.openai_code()).filter(|c| *c != "invalid_request_error"),
+            param: e.param().map(str::to_owned),
+            retry_after: e.retry_after(),
+        }
+    }
+}
+
+impl From<LlmError> for OaiError {
+    fn from(e: LlmError) -> Self {
+        Self::from(&e)
     }
 }
 

@@ -1,18 +1,16 @@
 //! HTTP handlers of `/v1`: API-key authentication and the OpenAI endpoints.
 
-use std::time::Instant;
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde_json::json;
 
 use super::error::OaiError;
-use super::service::{self, CallInfo};
+use super::service;
 use super::{openai, relay};
 use crate::keys::service::{self as keys, KeyContext, KeyError};
+use crate::llm::{Channel, LlmError};
 use crate::state::AppState;
 
 /// The key from `Authorization: Bearer …`, or `api-key` (Azure clients), or `x-api-key`
@@ -50,16 +48,6 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<KeyContex
     })
 }
 
-fn call_info(key: KeyContext, model: &str, stream: bool, started: Instant) -> CallInfo {
-    CallInfo {
-        key,
-        model: model.to_owned(),
-        started,
-        created_at: Utc::now(),
-        stream,
-    }
-}
-
 /// Authenticates, parses the body and finds the channels: what every model call starts with.
 async fn prepare<P>(
     state: &AppState,
@@ -67,20 +55,15 @@ async fn prepare<P>(
     body: &[u8],
     parse: impl FnOnce(&[u8]) -> Result<P, OaiError>,
     model_of: impl Fn(&P) -> (&str, bool),
-) -> Result<(P, CallInfo, Vec<super::routing::Channel>), Response> {
-    let started = Instant::now();
+) -> Result<(P, KeyContext, Vec<Channel>), Response> {
     let key = authenticate(state, headers)
         .await
         .map_err(IntoResponse::into_response)?;
     let parsed = parse(body).map_err(IntoResponse::into_response)?;
     let (model, stream) = model_of(&parsed);
-    let info = call_info(key, model, stream, started);
-    match service::channels_for(state, &info.key, model).await {
-        Ok(channels) => Ok((parsed, info, channels)),
-        Err(e) => {
-            info.record_failure(state, None, &e);
-            Err(e.into_response())
-        }
+    match service::channels_for(state, &key, model, stream).await {
+        Ok(channels) => Ok((parsed, key, channels)),
+        Err(e) => Err(OaiError::from(e).into_response()),
     }
 }
 
@@ -90,7 +73,7 @@ pub async fn post_chat_completions(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (parsed, info, channels) = match prepare(&state, &headers, &body, openai::parse_chat, |p| {
+    let (parsed, key, channels) = match prepare(&state, &headers, &body, openai::parse_chat, |p| {
         (p.model.as_str(), p.request.stream)
     })
     .await
@@ -99,14 +82,14 @@ pub async fn post_chat_completions(
         Err(res) => return res,
     };
     if parsed.request.stream {
-        match relay::chat_stream(&state, info, parsed, &channels).await {
+        match relay::chat_stream(&state, &key, parsed, channels).await {
             Ok(stream) => crate::extract::event_stream(stream),
-            Err(e) => e.into_response(),
+            Err(e) => OaiError::from(e).into_response(),
         }
     } else {
-        match service::chat_complete(&state, &info, &parsed, &channels).await {
+        match service::chat_complete(&state, &key, parsed, channels).await {
             Ok(body) => axum::Json(body).into_response(),
-            Err(e) => e.into_response(),
+            Err(e) => OaiError::from(e).into_response(),
         }
     }
 }
@@ -117,7 +100,7 @@ pub async fn post_embeddings(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (parsed, info, channels) =
+    let (parsed, key, channels) =
         match prepare(&state, &headers, &body, openai::parse_embeddings, |p| {
             (p.model.as_str(), false)
         })
@@ -126,9 +109,9 @@ pub async fn post_embeddings(
             Ok(v) => v,
             Err(res) => return res,
         };
-    match service::embeddings(&state, &info, &parsed, &channels).await {
+    match service::embeddings(&state, &key, parsed, channels).await {
         Ok(body) => axum::Json(body).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => OaiError::from(e).into_response(),
     }
 }
 
@@ -148,7 +131,7 @@ pub async fn get_models(State(state): State<AppState>, headers: HeaderMap) -> Re
             let data: Vec<_> = models.iter().map(|m| model_json(m, created)).collect();
             axum::Json(json!({"object": "list", "data": data})).into_response()
         }
-        Err(e) => e.into_response(),
+        Err(e) => OaiError::from(e).into_response(),
     }
 }
 
@@ -166,7 +149,7 @@ pub async fn get_model(
         Ok(models) if models.contains(&id) => {
             axum::Json(model_json(&id, state.started_at.timestamp())).into_response()
         }
-        Ok(_) => OaiError::model_not_found(&id).into_response(),
-        Err(e) => e.into_response(),
+        Ok(_) => OaiError::from(LlmError::ModelNotFound(id)).into_response(),
+        Err(e) => OaiError::from(e).into_response(),
     }
 }

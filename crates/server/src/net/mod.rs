@@ -3,5 +3,6 @@
 
 pub mod client;
 pub mod ssrf;
+pub mod window;
 
 pub use client::OutboundClients;

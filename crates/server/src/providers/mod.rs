@@ -1,8 +1,10 @@
 //! Providers (upstream accounts) and their encrypted keys: the admin API for shared providers,
 //! the user API for personal ones, connection tests and model refresh.
 
+mod probe;
 mod routes;
 pub mod service;
+pub mod snapshot;
 pub mod store;
 pub mod types;
 pub mod validate;

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use uuid::Uuid;
 
+use super::probe;
 use super::service::{self, Access};
 use super::types::{
     AddKeyRequest, CreateProviderRequest, ProviderList, ProviderResponse, TestProviderRequest,
@@ -136,7 +137,7 @@ pub async fn post_test(
     } else {
         crate::extract::parse_json::<TestProviderRequest>(&body)?.model
     };
-    Ok(AppJson(service::test(&state, &p, model).await?))
+    Ok(AppJson(probe::test(&state, &ctx, &p, model).await?))
 }
 
 /// Replaces the model list with what the upstream lists.
@@ -151,7 +152,7 @@ pub async fn post_refresh_models(
 ) -> ApiResult<AppJson<ProviderResponse>> {
     let p = service::load(&state, &ctx, id, Access::Manage).await?;
     Ok(AppJson(
-        service::refresh_models(&state, &ctx, p, &client).await?,
+        probe::refresh_models(&state, &ctx, p, &client).await?,
     ))
 }
 

@@ -2,24 +2,21 @@
 //! SSRF check of personal base URLs, connection tests and model refresh.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use chrono::Utc;
-use llm_adapters::types::{ChatRequest, Message, ProviderKind, Role};
+use llm_adapters::types::ProviderKind;
 use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::store::{self, Provider, ProviderKey};
 use super::types::{
-    CreateProviderRequest, DefaultParams, KeyInfo, ProviderResponse, TestProviderResponse,
-    UpdateProviderRequest,
+    CreateProviderRequest, DefaultParams, KeyInfo, ProviderResponse, UpdateProviderRequest,
 };
 use super::validate;
 use crate::audit::{self, AuditEvent};
 use crate::auth::service::{AuthContext, ClientInfo};
 use crate::error::{ApiError, ApiResult};
-use crate::gateway::upstream::{self, Target};
 use crate::net::ssrf;
 use crate::state::AppState;
 
@@ -89,7 +86,11 @@ fn response(p: &Provider, keys: &[ProviderKey], show_keys: bool) -> ProviderResp
     }
 }
 
-async fn with_keys(state: &AppState, p: &Provider, show: bool) -> ApiResult<ProviderResponse> {
+pub(super) async fn with_keys(
+    state: &AppState,
+    p: &Provider,
+    show: bool,
+) -> ApiResult<ProviderResponse> {
     let keys = store::list_keys(&state.db.conn, &[p.id]).await?;
     Ok(response(p, &keys, show))
 }
@@ -211,7 +212,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    state.gateway.invalidate();
+    state.llm.invalidate();
     Ok(response(&provider, &stored, true))
 }
 
@@ -345,7 +346,7 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     state.outbound.forget(p.id);
-    state.gateway.invalidate();
+    state.llm.invalidate();
     with_keys(state, &p, true).await
 }
 
@@ -367,7 +368,7 @@ pub async fn delete(
     .await?;
     txn.commit().await?;
     state.outbound.forget(p.id);
-    state.gateway.invalidate();
+    state.llm.invalidate();
     Ok(())
 }
 
@@ -390,7 +391,7 @@ pub async fn add_key(
     )
     .await?;
     txn.commit().await?;
-    state.gateway.invalidate();
+    state.llm.invalidate();
     with_keys(state, &p, true).await
 }
 
@@ -418,96 +419,7 @@ pub async fn delete_key(
     )
     .await?;
     txn.commit().await?;
-    state.gateway.invalidate();
-    with_keys(state, &p, true).await
-}
-
-/// The provider with its first enabled key, ready to call.
-async fn target(state: &AppState, p: &Provider) -> ApiResult<Target> {
-    let keys = store::list_keys(&state.db.conn, &[p.id]).await?;
-    let key = match keys.iter().find(|k| k.enabled) {
-        Some(k) => decrypt_key(state, k)?,
-        None => SecretString::from(String::new()),
-    };
-    Ok(Target::new(
-        p,
-        key,
-        keys.iter().find(|k| k.enabled).map(|k| k.id),
-    ))
-}
-
-/// A real minimal call ("Say OK", one answer token) to see that URL, key and model work.
-pub async fn test(
-    state: &AppState,
-    p: &Provider,
-    model: Option<String>,
-) -> ApiResult<TestProviderResponse> {
-    let parsed = parse(p);
-    let Some(model) = model
-        .map(|m| m.trim().to_owned())
-        .filter(|m| !m.is_empty())
-        .or_else(|| parsed.models.first().cloned())
-        .or_else(|| parsed.aliases.values().next().cloned())
-    else {
-        return Err(ApiError::field(
-            "model",
-            "is required: the provider has no models yet (refresh or enter them first)",
-        ));
-    };
-    let target = target(state, p).await?;
-    let req = ChatRequest {
-        model: model.clone(),
-        messages: vec![Message::text(Role::User, "Say OK.")],
-        max_tokens: Some(5),
-        ..ChatRequest::default()
-    };
-    let started = Instant::now();
-    let outcome = upstream::chat_once(state, &target, &req).await;
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Ok(match outcome {
-        Ok(res) => TestProviderResponse {
-            ok: true,
-            model,
-            latency_ms,
-            reply: Some(res.content.chars().take(200).collect()),
-            error: None,
-        },
-        Err(e) => TestProviderResponse {
-            ok: false,
-            model,
-            latency_ms,
-            reply: None,
-            error: Some(e.to_string()),
-        },
-    })
-}
-
-/// Replaces the model list with what the upstream lists.
-pub async fn refresh_models(
-    state: &AppState,
-    actor: &AuthContext,
-    mut p: Provider,
-    client: &ClientInfo,
-) -> ApiResult<ProviderResponse> {
-    let target = target(state, &p).await?;
-    let models = upstream::list_models(state, &target)
-        .await
-        .map_err(|e| ApiError::field("models", format!("could not list models: {e}")))?;
-    p.models = serde_json::to_string(&models).map_err(anyhow::Error::from)?;
-    p.updated_at = Utc::now();
-    let p = store::update_provider(&state.db.conn, p).await?;
-    audit::record(
-        &state.db.conn,
-        AuditEvent::new(
-            "provider.models_refreshed",
-            Some(actor.user.id),
-            client.ip.clone(),
-        )
-        .target("provider", p.id)
-        .details(serde_json::json!({ "models": models.len() })),
-    )
-    .await?;
-    state.gateway.invalidate();
+    state.llm.invalidate();
     with_keys(state, &p, true).await
 }
 

@@ -136,6 +136,14 @@ pub async fn list_providers(
         .await
 }
 
+/// Every enabled provider (the routing snapshot).
+pub async fn enabled_providers(db: &impl ConnectionTrait) -> Result<Vec<Provider>, DbErr> {
+    providers::Entity::find()
+        .filter(providers::Column::Enabled.eq(true))
+        .all(db)
+        .await
+}
+
 /// Enabled providers a user may route to: their own and the shared ones.
 pub async fn list_usable_providers(
     db: &impl ConnectionTrait,

@@ -293,7 +293,7 @@ on_both_databases! {
         // checked again, by literal address and by resolved name.
         for url in [fake.openai_base(), format!("http://localhost:{}/v1", fake.addr().port())] {
             app.db.execute(&format!("UPDATE providers SET base_url = '{url}' WHERE name = 'Rebound'")).await;
-            app.state.gateway.invalidate();
+            app.state.llm.invalidate();
             let res = v1(&app, &own_key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "x", false))).await;
             assert_eq!(res.status(), 502, "{url}");
             let err: Value = res.json().await.unwrap();

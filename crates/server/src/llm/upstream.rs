@@ -21,6 +21,12 @@ use crate::state::AppState;
 
 /// Largest non-streamed answer read from an upstream.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// Longest a non-streamed answer's body may take to arrive after its head.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(600);
+
+/// An upstream response body.
+pub type ByteStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
 /// One channel, ready to call.
 #[derive(Clone, Debug)]
@@ -77,6 +83,12 @@ pub enum UpstreamError {
         /// `Retry-After` in seconds, if given.
         retry_after: Option<u64>,
     },
+    /// The stream went silent for longer than the idle limit.
+    #[error("the upstream went silent for {0} s")]
+    Silent(u64),
+    /// The stream ran longer than the longest stream time.
+    #[error("the answer exceeded the longest stream time of {0} s")]
+    Deadline(u64),
     /// The answer could not be read.
     #[error("the upstream sent an unreadable answer: {0}")]
     Malformed(String),
@@ -92,7 +104,8 @@ impl UpstreamError {
     /// Whether another attempt (on this or another channel) may succeed.
     pub fn retryable(&self) -> bool {
         match self {
-            Self::Connect(_) | Self::Timeout(_) | Self::Malformed(_) => true,
+            Self::Connect(_) | Self::Timeout(_) | Self::Silent(_) | Self::Malformed(_) => true,
+            Self::Deadline(_) => false,
             Self::Status { status, .. } => *status == 429 || *status >= 500,
             Self::Unsupported(_) | Self::Blocked(_) => false,
         }
@@ -225,6 +238,19 @@ pub async fn read_capped(res: reqwest::Response, cap: usize) -> Result<Bytes, Up
     Ok(Bytes::from(buf))
 }
 
+/// Sends the request and reads the whole answer, bounded in size and in time
+/// ([`BODY_DEADLINE`] after the head, which has the provider's own timeout).
+async fn read_answer(
+    state: &AppState,
+    target: &Target,
+    wire: WireRequest,
+) -> Result<Bytes, UpstreamError> {
+    let res = send(state, target, wire).await?;
+    tokio::time::timeout(BODY_DEADLINE, read_capped(res, MAX_RESPONSE_BYTES))
+        .await
+        .map_err(|_| UpstreamError::Timeout(BODY_DEADLINE.as_secs()))?
+}
+
 /// A complete (non-streamed) chat call.
 pub async fn chat_once(
     state: &AppState,
@@ -234,13 +260,7 @@ pub async fn chat_once(
     let mut req = req.clone();
     req.stream = false;
     let wire = llm_adapters::chat_request(&target.upstream, &req)?;
-    let res = send(state, target, wire).await?;
-    let body = tokio::time::timeout(
-        target.timeout.max(Duration::from_secs(600)),
-        read_capped(res, MAX_RESPONSE_BYTES),
-    )
-    .await
-    .map_err(|_| UpstreamError::Timeout(target.timeout.as_secs()))??;
+    let body = read_answer(state, target, wire).await?;
     Ok(llm_adapters::parse_chat_response(
         target.upstream.kind,
         &body,
@@ -254,8 +274,7 @@ pub async fn embed(
     req: &EmbeddingRequest,
 ) -> Result<EmbeddingResponse, UpstreamError> {
     let wire = llm_adapters::embedding_request(&target.upstream, req)?;
-    let res = send(state, target, wire).await?;
-    let body = read_capped(res, MAX_RESPONSE_BYTES).await?;
+    let body = read_answer(state, target, wire).await?;
     Ok(llm_adapters::parse_embedding_response(
         target.upstream.kind,
         &body,
@@ -265,8 +284,7 @@ pub async fn embed(
 /// The model names the upstream lists.
 pub async fn list_models(state: &AppState, target: &Target) -> Result<Vec<String>, UpstreamError> {
     let wire = llm_adapters::models_request(&target.upstream)?;
-    let res = send(state, target, wire).await?;
-    let body = read_capped(res, MAX_RESPONSE_BYTES).await?;
+    let body = read_answer(state, target, wire).await?;
     Ok(llm_adapters::parse_models_response(
         target.upstream.kind,
         &body,

@@ -1,85 +1,26 @@
-//! Routing: which channels may serve a model for a user, in which order, and the circuit
-//! breaker that rests failing channels. Provider rows and decrypted keys are held in an
-//! in-memory snapshot, rebuilt after any provider change and at least every
-//! [`SNAPSHOT_TTL`] (so changes made by another instance arrive too).
+//! Routing: which channels may serve a model for a caller, in which order, and the circuit
+//! breakers that rest failing channels. The providers themselves come from the snapshot in
+//! [`crate::providers::snapshot`].
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use llm_adapters::types::ProviderKind;
+use llm_adapters::types::{ChatRequest, ProviderKind};
 use rand::Rng;
 use secrecy::SecretString;
 use uuid::Uuid;
 
+use super::error::LlmError;
 use super::upstream::Target;
-use crate::providers::service::{Parsed, decrypt_key, parse};
-use crate::providers::store::{self, Provider};
+use crate::providers::snapshot::{Entry, Snapshot};
 use crate::providers::types::DefaultParams;
 use crate::state::AppState;
 
-/// Longest a snapshot is used before it is read again.
-pub const SNAPSHOT_TTL: Duration = Duration::from_secs(10);
 /// Consecutive failures that open a channel's circuit.
 pub const BREAKER_THRESHOLD: u32 = 3;
 /// How long an open circuit rests the channel.
 pub const BREAKER_REST: Duration = Duration::from_secs(30);
-
-/// One enabled provider with its usable keys.
-pub struct Entry {
-    /// The row.
-    pub provider: Provider,
-    /// Its JSON columns.
-    pub parsed: Parsed,
-    /// Enabled keys, decrypted.
-    pub keys: Vec<(Uuid, SecretString)>,
-}
-
-/// Every enabled provider, as of one moment.
-pub struct Snapshot {
-    entries: Vec<Entry>,
-}
-
-impl Snapshot {
-    /// Providers user `user_id` may route to.
-    pub fn usable(&self, user_id: Uuid) -> impl Iterator<Item = &Entry> {
-        self.entries
-            .iter()
-            .filter(move |e| e.provider.owner_id.is_none_or(|o| o == user_id))
-    }
-
-    /// The public model names a user may call (models and aliases), sorted.
-    pub fn model_names(&self, user_id: Uuid) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for e in self.usable(user_id) {
-            if !e.callable() {
-                continue;
-            }
-            out.extend(e.parsed.models.iter().cloned());
-            out.extend(e.parsed.aliases.keys().cloned());
-        }
-        out
-    }
-}
-
-impl Entry {
-    /// Whether it has a key, or needs none.
-    fn callable(&self) -> bool {
-        !self.keys.is_empty() || !self.parsed.kind.needs_key()
-    }
-
-    /// The upstream name of a public model name, if this provider serves it.
-    pub fn upstream_model(&self, model: &str) -> Option<String> {
-        if let Some(target) = self.parsed.aliases.get(model) {
-            return Some(target.clone());
-        }
-        self.parsed
-            .models
-            .iter()
-            .any(|m| m == model)
-            .then(|| model.to_owned())
-    }
-}
 
 /// One way to serve a request: a provider, one key, the upstream model name.
 #[derive(Clone, Debug)]
@@ -94,6 +35,35 @@ pub struct Channel {
     pub kind: ProviderKind,
 }
 
+impl Channel {
+    /// Provider `p` with one of its keys, calling `model` (a provider test).
+    pub fn direct(
+        p: &crate::providers::store::Provider,
+        parsed: &crate::providers::service::Parsed,
+        key: SecretString,
+        key_id: Option<Uuid>,
+        model: &str,
+    ) -> Self {
+        Self {
+            target: Target::new(p, key, key_id),
+            upstream_model: model.to_owned(),
+            defaults: parsed.defaults.clone(),
+            kind: parsed.kind,
+        }
+    }
+
+    /// The request for this channel: its upstream model, and the provider's defaults for
+    /// parameters the request left unset.
+    pub fn prepare(&self, req: &ChatRequest) -> ChatRequest {
+        let mut req = req.clone();
+        req.model = self.upstream_model.clone();
+        req.temperature = req.temperature.or(self.defaults.temperature);
+        req.top_p = req.top_p.or(self.defaults.top_p);
+        req.max_tokens = req.max_tokens.or(self.defaults.max_tokens);
+        req
+    }
+}
+
 type ChannelId = (Uuid, Option<Uuid>);
 
 #[derive(Default)]
@@ -102,63 +72,19 @@ struct Breaker {
     open_until: Option<Instant>,
 }
 
-/// Routing state shared by all requests.
-pub struct Router {
-    snapshot: RwLock<Option<(Instant, Arc<Snapshot>)>>,
-    breakers: Mutex<HashMap<ChannelId, Breaker>>,
+/// The circuit breakers of every channel (per instance).
+#[derive(Default)]
+pub struct Breakers {
+    map: Mutex<HashMap<ChannelId, Breaker>>,
 }
 
-impl std::fmt::Debug for Router {
+impl std::fmt::Debug for Breakers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Router")
+        f.write_str("Breakers")
     }
 }
 
-impl Default for Router {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Router {
-    /// Empty: the first request reads the providers.
-    pub fn new() -> Self {
-        Self {
-            snapshot: RwLock::new(None),
-            breakers: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Drops the snapshot so the next request reads providers again.
-    pub fn invalidate(&self) {
-        *self
-            .snapshot
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-    }
-
-    /// The current snapshot, read from the database when stale.
-    pub async fn snapshot(&self, state: &AppState) -> anyhow::Result<Arc<Snapshot>> {
-        {
-            let guard = self
-                .snapshot
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some((at, snap)) = guard.as_ref()
-                && at.elapsed() < SNAPSHOT_TTL
-            {
-                return Ok(snap.clone());
-            }
-        }
-        let snap = Arc::new(load(state).await?);
-        *self
-            .snapshot
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((Instant::now(), snap.clone()));
-        Ok(snap)
-    }
-
+impl Breakers {
     /// The channels that may serve `model` for `user_id`, best first: personal providers
     /// before shared, higher priority first, equal priority shuffled by weight, each
     /// provider's keys shuffled. Channels resting after failures are left out.
@@ -184,7 +110,7 @@ impl Router {
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.total_cmp(&a.2)));
         let now = Instant::now();
         let breakers = self
-            .breakers
+            .map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = Vec::new();
@@ -229,7 +155,7 @@ impl Router {
     /// A call on the channel succeeded: its failure count starts again.
     pub fn record_success(&self, target: &Target) {
         let mut map = self
-            .breakers
+            .map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.remove(&(target.provider_id, target.key_id));
@@ -240,7 +166,7 @@ impl Router {
     /// one failure opens it again, one success closes it).
     pub fn record_failure(&self, target: &Target) {
         let mut map = self
-            .breakers
+            .map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let b = map.entry((target.provider_id, target.key_id)).or_default();
@@ -256,33 +182,36 @@ impl Router {
     }
 }
 
-async fn load(state: &AppState) -> anyhow::Result<Snapshot> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let providers = store::providers::Entity::find()
-        .filter(store::providers::Column::Enabled.eq(true))
-        .all(&state.db.conn)
-        .await?;
-    let ids: Vec<Uuid> = providers.iter().map(|p| p.id).collect();
-    let keys = store::list_keys(&state.db.conn, &ids).await?;
-    let mut by_provider: HashMap<Uuid, Vec<(Uuid, SecretString)>> = HashMap::new();
-    for k in keys.iter().filter(|k| k.enabled) {
-        match decrypt_key(state, k) {
-            Ok(secret) => by_provider
-                .entry(k.provider_id)
-                .or_default()
-                .push((k.id, secret)),
-            Err(e) => {
-                tracing::error!(key_id = %k.id, error = %e, "provider key cannot be decrypted; skipped")
-            }
+/// The channels that may serve `model` for `user_id`, best first; the error says whether
+/// the model is unknown or only resting.
+pub async fn channels(
+    state: &AppState,
+    user_id: Uuid,
+    model: &str,
+) -> Result<Vec<Channel>, LlmError> {
+    let snap = snapshot(state).await?;
+    let channels = state.llm.breakers.candidates(&snap, user_id, model);
+    if channels.is_empty() {
+        if state.llm.breakers.all_resting(&snap, user_id, model) {
+            return Err(LlmError::Resting(model.to_owned()));
         }
+        return Err(LlmError::ModelNotFound(model.to_owned()));
     }
-    let entries = providers
+    Ok(channels)
+}
+
+/// The public model names a user may call, sorted.
+pub async fn model_names(state: &AppState, user_id: Uuid) -> Result<Vec<String>, LlmError> {
+    Ok(snapshot(state)
+        .await?
+        .model_names(user_id)
         .into_iter()
-        .map(|p| Entry {
-            parsed: parse(&p),
-            keys: by_provider.remove(&p.id).unwrap_or_default(),
-            provider: p,
-        })
-        .collect();
-    Ok(Snapshot { entries })
+        .collect())
+}
+
+async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, LlmError> {
+    state.llm.snapshots.snapshot(state).await.map_err(|e| {
+        tracing::error!(error = %e, "reading providers failed");
+        LlmError::Internal
+    })
 }

@@ -1,6 +1,8 @@
 //! Token counting for upstreams that report no usage: the o200k BPE (tiktoken's encoding for
-//! current OpenAI models), built once on first use. It is an estimate for other model
-//! families, used only when the provider gives no figures.
+//! current OpenAI models). It is an estimate for other model families, used only when the
+//! provider gives no figures. Building the BPE and counting long texts are CPU work: the
+//! server builds it at start on a blocking thread ([`Tokenizer::warm`]) and counts through
+//! [`Tokenizer::count_off_thread`], never on a runtime thread.
 
 use std::sync::OnceLock;
 
@@ -25,6 +27,30 @@ impl std::fmt::Debug for Tokenizer {
 }
 
 impl Tokenizer {
+    /// Builds the BPE on a blocking thread, so no request waits for it later.
+    pub fn warm(self: &std::sync::Arc<Self>) {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            this.bpe();
+        });
+    }
+
+    /// Runs `count` with this tokenizer on a blocking thread.
+    pub async fn count_off_thread<T, F>(self: &std::sync::Arc<Self>, count: F) -> T
+    where
+        F: FnOnce(&Self) -> T + Send + 'static,
+        T: Send + 'static + Default,
+    {
+        let this = self.clone();
+        match tokio::task::spawn_blocking(move || count(&this)).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "token counting failed");
+                T::default()
+            }
+        }
+    }
+
     fn bpe(&self) -> Option<&CoreBPE> {
         self.bpe
             .get_or_init(|| match tiktoken_rs::o200k_base() {

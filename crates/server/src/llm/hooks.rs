@@ -1,0 +1,71 @@
+//! The two steps every LLM call passes: *before the call* (rate limits, budget reservation:
+//! may refuse with [`LlmError::Limited`]) and *after the call* (settle the reservation against
+//! what was used, then the usage event goes to the writer). The pipeline calls them exactly
+//! once each per call, on every path, success or failure; a call refused by `before` still
+//! gets its `after` and its usage event.
+
+use futures::future::BoxFuture;
+
+use super::error::LlmError;
+use super::meter::Caller;
+use crate::state::AppState;
+use crate::usage::UsageEvent;
+
+/// What the before step knows of a call.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    /// Who calls.
+    pub caller: Caller,
+    /// Public model name.
+    pub model: &'a str,
+    /// Answer tokens asked for at most (`None`: the provider's default).
+    pub max_tokens: Option<u32>,
+}
+
+/// What the before step granted; handed back to the after step to settle.
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// Tokens set aside for this call (0: nothing reserved).
+    pub reserved_tokens: u64,
+}
+
+/// Limits and budgets around every call.
+pub trait Hooks: Send + Sync {
+    /// Admits the call, or refuses it.
+    fn before<'a>(
+        &'a self,
+        state: &'a AppState,
+        plan: &'a Plan<'a>,
+    ) -> BoxFuture<'a, Result<Admission, LlmError>>;
+
+    /// Settles what `before` granted against what the call used.
+    fn after<'a>(
+        &'a self,
+        state: &'a AppState,
+        admission: Admission,
+        event: &'a UsageEvent,
+    ) -> BoxFuture<'a, ()>;
+}
+
+/// No limits configured: every call is admitted, nothing is reserved.
+#[derive(Debug, Default)]
+pub struct Unlimited;
+
+impl Hooks for Unlimited {
+    fn before<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _plan: &'a Plan<'a>,
+    ) -> BoxFuture<'a, Result<Admission, LlmError>> {
+        Box::pin(async { Ok(Admission::default()) })
+    }
+
+    fn after<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _admission: Admission,
+        _event: &'a UsageEvent,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}
