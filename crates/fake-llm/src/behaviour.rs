@@ -239,7 +239,11 @@ async fn pump(
     if garbage_due && !out.send(encoder.garbage()).await {
         return;
     }
-    for frame in encoder.finish(&reply) {
+    let mut finish = encoder.finish(&reply);
+    if behaviour == Behaviour::NoEndMarker && finish.len() > 1 {
+        finish.pop();
+    }
+    for frame in finish {
         if !out.send(frame.bytes).await {
             return;
         }

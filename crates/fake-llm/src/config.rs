@@ -91,6 +91,9 @@ pub enum Behaviour {
         /// Content chunks sent before going silent.
         after_chunks: usize,
     },
+    /// Streams: the whole answer and its finish event, then the body ends without the
+    /// format's end marker (OpenAI's `data: [DONE]`). Non-streamed answers: as `Ok`.
+    NoEndMarker,
     /// Answer with one tool call instead of text, in the format's own way (streamed too).
     ToolCall {
         /// The function's name.

@@ -77,6 +77,10 @@ impl FakeLlm {
         let addr = listener.local_addr()?;
         let state = Arc::new(Shared::new(config));
         let shutdown = CancellationToken::new();
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the fake is test infrastructure with no task tracker"
+        )]
         let accept = tokio::spawn(server::accept_loop(
             listener,
             AppState::clone(&state),

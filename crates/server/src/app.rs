@@ -210,7 +210,7 @@ impl Application {
         let shutdown = state.shutdown.clone();
         let grace = state.config.http.shutdown_timeout;
         let signal_token = shutdown.clone();
-        let signals = tokio::spawn(async move {
+        let signals = state.tasks.spawn(async move {
             tokio::select! {
                 () = wait_for_signal() => signal_token.cancel(),
                 () = signal_token.cancelled() => {}

@@ -157,6 +157,34 @@ pub fn envelope(
     (status, axum::Json(body)).into_response()
 }
 
+impl ApiError {
+    /// Code, message and details as a client may see them (outside an HTTP response: a
+    /// WebSocket frame). An internal error's detail is logged here and replaced.
+    pub fn public(&self) -> (&'static str, String, Option<serde_json::Value>) {
+        let code = self.code();
+        match self {
+            Self::Internal(err) => {
+                tracing::error!(error = %format!("{err:#}"), "internal error");
+                (code, "internal server error".to_owned(), None)
+            }
+            Self::Validation { message, fields } => (
+                code,
+                message.clone(),
+                Some(serde_json::json!({ "fields": fields })),
+            ),
+            Self::TooManyRequests {
+                message,
+                retry_after_secs,
+            } => (
+                code,
+                message.clone(),
+                Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
+            ),
+            other => (code, other.to_string(), None),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -188,12 +188,45 @@ where
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// The token of an `Authorization: Bearer …` header (the scheme in any case), trimmed; `None`
+/// without one. The one parser for every bearer token: API keys, access tokens, WebSockets.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn bearer_takes_the_scheme_in_any_case() {
+        let mut h = axum::http::HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        for v in ["Bearer abc", "bearer abc", "BEARER  abc ", "  Bearer abc"] {
+            h.insert(axum::http::header::AUTHORIZATION, v.parse().unwrap());
+            assert_eq!(bearer(&h), Some("abc"), "{v}");
+        }
+        h.insert(
+            axum::http::header::AUTHORIZATION,
+            "Basic abc".parse().unwrap(),
+        );
+        assert_eq!(bearer(&h), None);
+        h.insert(
+            axum::http::header::AUTHORIZATION,
+            "Bearer ".parse().unwrap(),
+        );
+        assert_eq!(bearer(&h), None);
+    }
+
     #[derive(Debug, serde::Deserialize)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "fields exist to be deserialised")]
     struct Item {
         name: String,
         count: u32,

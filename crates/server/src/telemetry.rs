@@ -9,7 +9,7 @@ use tracing_subscriber::{EnvFilter, Layer, fmt};
 use crate::config::{LogConfig, LogFormat};
 
 /// Keeps the file writer flushing; drop it last.
-pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
+pub struct LogGuard(#[expect(dead_code, reason = "held for its Drop")] Option<WorkerGuard>);
 
 /// Installs the global subscriber. Call once, from `main`.
 pub fn init(config: &LogConfig) -> anyhow::Result<LogGuard> {

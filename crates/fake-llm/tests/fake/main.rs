@@ -1,5 +1,5 @@
 //! Integration tests of the fake LLM upstream, driven over real HTTP with reqwest.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(clippy::expect_used, reason = "tests fail loudly")]
 
 mod anthropic;
 mod behaviours;

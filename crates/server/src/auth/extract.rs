@@ -54,15 +54,7 @@ impl FromRequestParts<AppState> for AuthUser {
         if let Some(ctx) = parts.extensions.get::<AuthContext>() {
             return Ok(Self(ctx.clone()));
         }
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim);
+        let bearer = crate::extract::bearer(&parts.headers);
         let ctx = if let Some(token) = bearer {
             service::authenticate_bearer(state, token).await?
         } else if let Some(cookie) = cookie_value(parts, SESSION_COOKIE) {

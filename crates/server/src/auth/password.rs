@@ -139,6 +139,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[expect(clippy::disallowed_methods, reason = "a unit test has no tracker")]
     async fn no_more_than_max_hashes_run_at_once() {
         let mut jobs = Vec::new();
         for i in 0..12 {

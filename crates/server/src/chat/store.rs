@@ -382,16 +382,10 @@ pub async fn save_progress(db: &impl ConnectionTrait, m: &Message) -> Result<(),
     Ok(())
 }
 
-/// Saves a finished reply (content, status, tokens, error) and touches its session, in one
-/// transaction.
-pub async fn finish_message<C>(db: &C, m: &Message) -> Result<(), DbErr>
-where
-    C: ConnectionTrait + sea_orm::TransactionTrait,
-{
-    let txn = db.begin().await?;
-    save_message(&txn, m).await?;
-    touch_session(&txn, m.session_id, m.updated_at).await?;
-    txn.commit().await
+/// Saves a finished reply (content, status, tokens, error), then touches its session.
+pub async fn finish_message(db: &impl ConnectionTrait, m: &Message) -> Result<(), DbErr> {
+    save_message(db, m).await?;
+    touch_session(db, m.session_id, m.updated_at).await
 }
 
 /// Saves a message's content, status, tokens and error.

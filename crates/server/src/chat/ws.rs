@@ -43,12 +43,8 @@ enum Incoming {
 }
 
 async fn authenticate(state: &AppState, headers: &HeaderMap, uri: &Uri) -> ApiResult<AuthContext> {
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        return authenticate_bearer(state, token.trim()).await;
+    if let Some(token) = crate::extract::bearer(headers) {
+        return authenticate_bearer(state, token).await;
     }
     if let Some(token) = uri.query().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
@@ -99,9 +95,16 @@ fn error_frame(code: &str, message: &str) -> String {
     json!({"type": "error", "code": code, "message": message}).to_string()
 }
 
+/// An error as the client may see it: the envelope's code, message and details (an internal
+/// error's detail is logged, never sent).
+fn api_error_frame(e: &crate::error::ApiError) -> String {
+    let (code, message, details) = e.public();
+    json!({"type": "error", "code": code, "message": message, "details": details}).to_string()
+}
+
 /// Sends a run's events to the socket's writer until the last one.
-fn forward(run: std::sync::Arc<Run>, out: mpsc::Sender<String>) {
-    tokio::spawn(async move {
+fn forward(state: &AppState, run: std::sync::Arc<Run>, out: mpsc::Sender<String>) {
+    state.tasks.spawn(async move {
         let mut events = std::pin::pin!(run.follow(0));
         while let Some((id, ev)) = events.next().await {
             if out.send(event_frame(id, &ev)).await.is_err() {
@@ -141,15 +144,15 @@ async fn handle(state: &AppState, ctx: &AuthContext, text: &str, out: &mpsc::Sen
                 image_ids,
             };
             match super::reply::chat(state, ctx, body).await {
-                Ok(started) => forward(started.run, out.clone()),
+                Ok(started) => forward(state, started.run, out.clone()),
                 Err(e) => {
-                    let _ = out.send(error_frame(e.code(), &e.to_string())).await;
+                    let _ = out.send(api_error_frame(&e)).await;
                 }
             }
         }
         Incoming::Stop { session_id } => {
             if let Err(e) = service::stop(state, ctx, session_id).await {
-                let _ = out.send(error_frame(e.code(), &e.to_string())).await;
+                let _ = out.send(api_error_frame(&e)).await;
             }
         }
     }
@@ -158,7 +161,7 @@ async fn handle(state: &AppState, ctx: &AuthContext, text: &str, out: &mpsc::Sen
 async fn serve(state: AppState, ctx: AuthContext, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<String>(64);
-    let writer = tokio::spawn(async move {
+    let writer = state.tasks.spawn(async move {
         use futures::SinkExt;
         while let Some(frame) = rx.recv().await {
             if sink.send(WsMessage::Text(frame.into())).await.is_err() {

@@ -16,15 +16,8 @@ use crate::state::AppState;
 /// The key from `Authorization: Bearer …`, or `api-key` (Azure clients), or `x-api-key`
 /// (Anthropic clients).
 fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        let v = v.trim();
-        if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") {
-            return Some(v[7..].trim());
-        }
-        return None;
+    if headers.contains_key(header::AUTHORIZATION) {
+        return crate::extract::bearer(headers);
     }
     headers
         .get("api-key")

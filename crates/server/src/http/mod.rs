@@ -91,15 +91,33 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
         .layer(stack)
 }
 
-/// 408 when a response head takes longer than `REQUEST_TIMEOUT_SECS`, except under `/v1`:
-/// the gateway bounds upstream calls itself (per-provider timeouts), and a long non-streamed
-/// completion is normal there.
+/// Whether a request waits on an LLM call, which the call pipeline bounds itself
+/// (per-provider head timeouts, the stream idle and length limits): `/v1`, and the chat's
+/// replies (a non-streamed reply waits for the whole answer).
+fn bounded_by_the_pipeline(req: &Request) -> bool {
+    let path = req.uri().path();
+    if path.starts_with("/v1/") {
+        return true;
+    }
+    let Some(chat) = path.strip_prefix("/api/llm/") else {
+        return false;
+    };
+    let method = req.method();
+    (method == axum::http::Method::POST && (chat == "chat" || chat == "guest/chat"))
+        || (method == axum::http::Method::POST
+            && chat.starts_with("sessions/")
+            && chat.ends_with("/regenerate"))
+        || (method == axum::http::Method::PUT && chat.starts_with("messages/"))
+}
+
+/// 408 when a response head takes longer than `REQUEST_TIMEOUT_SECS`, except for requests
+/// that wait on an LLM call: a long completion is normal there, and bounded elsewhere.
 async fn request_timeout(
     axum::extract::State(limit): axum::extract::State<Duration>,
     req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path().starts_with("/v1/") {
+    if bounded_by_the_pipeline(&req) {
         return next.run(req).await;
     }
     match tokio::time::timeout(limit, next.run(req)).await {

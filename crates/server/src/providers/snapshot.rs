@@ -206,6 +206,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    #[expect(clippy::disallowed_methods, reason = "a unit test has no tracker")]
     async fn callers_that_find_it_stale_share_one_load() {
         let cache: Arc<SnapshotCache<u32>> = Arc::new(SnapshotCache::new(Duration::from_secs(60)));
         let loads = Arc::new(AtomicUsize::new(0));
@@ -229,6 +230,7 @@ mod tests {
     }
 
     #[tokio::test]
+    #[expect(clippy::disallowed_methods, reason = "a unit test has no tracker")]
     async fn a_load_begun_before_invalidate_is_not_kept() {
         let cache: Arc<SnapshotCache<u32>> = Arc::new(SnapshotCache::new(Duration::from_secs(60)));
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();

@@ -31,7 +31,6 @@ async fn by_id(AppPath(id): AppPath<uuid::Uuid>, AppQuery(p): AppQuery<Paging>) 
     AppJson(json!({"id": id, "limit": p.limit}))
 }
 
-#[allow(clippy::unused_async)]
 async fn explode() -> AppJson<Value> {
     panic!("secret detail hunter2");
 }

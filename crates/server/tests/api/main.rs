@@ -1,5 +1,18 @@
 //! API tests: the real application over HTTP on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+#![expect(
+    clippy::allow_attributes,
+    reason = "on_both_databases! glob-imports the test module, used or not"
+)]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test servers (fakes, sinks) run outside the server's task tracker"
+)]
 
 mod fake_oidc;
 mod helpers;
@@ -16,6 +29,7 @@ mod files;
 mod gateway;
 mod lifecycle;
 mod oidc;
+mod pipeline;
 mod providers;
 mod storage;
 mod system;

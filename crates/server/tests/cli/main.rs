@@ -2,7 +2,12 @@
 //! `backup`, generated secrets, graceful shutdown on SIGTERM, and that no secret reaches a log.
 //! `providers` follows provider keys through a live server and a fake upstream; `rotate` covers
 //! `rotate-encryption-key`; `live` holds their server and HTTP helpers.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 
 mod live;
 mod providers;
