@@ -188,6 +188,41 @@ where
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// A checked page request: page ≥ 1, size within bounds, and an offset that fits in the
+/// databases' signed 64-bit `OFFSET` (a huge `page` is a 422 naming it, never an overflow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// 1-based page.
+    pub page: u64,
+    /// Items per page.
+    pub per_page: u64,
+}
+
+impl PageRequest {
+    /// From the query's `page` and `per_page` (default `default`, at most `max`).
+    pub fn new(
+        page: Option<u64>,
+        per_page: Option<u64>,
+        default: u64,
+        max: u64,
+    ) -> Result<Self, crate::error::ApiError> {
+        let page = page.unwrap_or(1).max(1);
+        let per_page = per_page.unwrap_or(default).clamp(1, max);
+        let fits = (page - 1)
+            .checked_mul(per_page)
+            .is_some_and(|o| i64::try_from(o).is_ok());
+        if !fits {
+            return Err(crate::error::ApiError::field("page", "is too large"));
+        }
+        Ok(Self { page, per_page })
+    }
+
+    /// Items before this page.
+    pub fn offset(&self) -> u64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+}
+
 /// The token of an `Authorization: Bearer …` header (the scheme in any case), trimmed; `None`
 /// without one. The one parser for every bearer token: API keys, access tokens, WebSockets.
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
@@ -204,6 +239,19 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_far_out_is_refused_not_overflowed() {
+        let p = PageRequest::new(Some(3), Some(20), 50, 100).unwrap();
+        assert_eq!(p.offset(), 40);
+        assert_eq!(
+            PageRequest::new(None, Some(1000), 50, 100)
+                .unwrap()
+                .per_page,
+            100
+        );
+        assert!(PageRequest::new(Some(u64::MAX), Some(100), 50, 100).is_err());
+    }
 
     #[test]
     fn bearer_takes_the_scheme_in_any_case() {

@@ -17,11 +17,9 @@ use crate::state::AppState;
 const ROLES: &[&str] = &["admin", "user", "guest"];
 
 /// Page number and size from a query, bounded.
-pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
-    (
-        page.unwrap_or(1).max(1),
-        per_page.unwrap_or(50).clamp(1, 200),
-    )
+pub fn paging(page: Option<u64>, per_page: Option<u64>) -> ApiResult<(u64, u64)> {
+    let p = crate::extract::PageRequest::new(page, per_page, 50, 200)?;
+    Ok((p.page, p.per_page))
 }
 
 fn check_role(role: Option<&str>) -> ApiResult<()> {
@@ -36,14 +34,19 @@ fn check_role(role: Option<&str>) -> ApiResult<()> {
 /// Searches users.
 pub async fn list_users(state: &AppState, q: ListUsersQuery) -> ApiResult<Page<UserResponse>> {
     check_role(q.role.as_deref())?;
-    let (page, per_page) = paging(q.page, q.per_page);
+    let (page, per_page) = paging(q.page, q.per_page)?;
     let filter = UserFilter {
         q: q.q,
         role: q.role,
         is_active: q.active,
     };
-    let (users, total) =
-        store::list_users(&state.db.conn, &filter, (page - 1) * per_page, per_page).await?;
+    let (users, total) = store::list_users(
+        &state.db.conn,
+        &filter,
+        crate::extract::PageRequest { page, per_page }.offset(),
+        per_page,
+    )
+    .await?;
     Ok(Page {
         items: users.iter().map(UserResponse::from).collect(),
         total,
@@ -200,14 +203,19 @@ pub fn users_csv(users: &[UserResponse]) -> String {
 
 /// Reads the audit log.
 pub async fn audit_log(state: &AppState, q: AuditQuery) -> ApiResult<Page<AuditEventResponse>> {
-    let (page, per_page) = paging(q.page, q.per_page);
+    let (page, per_page) = paging(q.page, q.per_page)?;
     let filter = audit_store::AuditFilter {
         action: q.action,
         actor_id: q.actor_id,
         target_id: q.target_id,
     };
-    let (events, total) =
-        audit_store::list_events(&state.db.conn, &filter, (page - 1) * per_page, per_page).await?;
+    let (events, total) = audit_store::list_events(
+        &state.db.conn,
+        &filter,
+        crate::extract::PageRequest { page, per_page }.offset(),
+        per_page,
+    )
+    .await?;
     Ok(Page {
         items: events
             .into_iter()

@@ -94,8 +94,8 @@ pub async fn get_sessions(
     AuthUser(ctx): AuthUser,
     AppQuery(q): AppQuery<SessionQuery>,
 ) -> ApiResult<AppJson<Page<SessionResponse>>> {
-    let page = q.page.unwrap_or(1).max(1);
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
+    let crate::extract::PageRequest { page, per_page } =
+        crate::extract::PageRequest::new(q.page, q.per_page, 20, 100)?;
     let filter = SessionFilter {
         q: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
         tag: q.tag.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
@@ -151,8 +151,8 @@ pub async fn get_messages(
     AuthUser(ctx): AuthUser,
     AppQuery(q): AppQuery<MessageQuery>,
 ) -> ApiResult<AppJson<Page<MessageResponse>>> {
-    let page = q.page.unwrap_or(1).max(1);
-    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
+    let crate::extract::PageRequest { page, per_page } =
+        crate::extract::PageRequest::new(q.page, q.per_page, 50, 200)?;
     Ok(AppJson(
         service::messages(&state, &ctx, q.session_id, page, per_page).await?,
     ))

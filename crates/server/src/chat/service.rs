@@ -63,7 +63,10 @@ pub async fn messages(
     let total = branch.len() as u64;
     let items = branch
         .iter()
-        .skip(usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX))
+        .skip(
+            usize::try_from(crate::extract::PageRequest { page, per_page }.offset())
+                .unwrap_or(usize::MAX),
+        )
         .take(usize::try_from(per_page).unwrap_or(usize::MAX))
         .map(MessageResponse::from)
         .collect();

@@ -170,8 +170,8 @@ pub async fn admin_get_messages(
     AdminUser(_admin): AdminUser,
     AppQuery(q): AppQuery<AdminMessageQuery>,
 ) -> ApiResult<AppJson<Page<MessageResponse>>> {
-    let page = q.page.unwrap_or(1).max(1);
-    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
+    let crate::extract::PageRequest { page, per_page } =
+        crate::extract::PageRequest::new(q.page, q.per_page, 50, 200)?;
     let mut query = messages::Entity::find();
     if let Some(u) = q.user_id {
         query = query.filter(messages::Column::UserId.eq(u));
@@ -203,7 +203,7 @@ pub async fn admin_get_messages(
     let total = query.clone().count(&state.db.conn).await?;
     let items = query
         .order_by_desc(messages::Column::CreatedAt)
-        .offset((page - 1) * per_page)
+        .offset(crate::extract::PageRequest { page, per_page }.offset())
         .limit(per_page)
         .all(&state.db.conn)
         .await?;

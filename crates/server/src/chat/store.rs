@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, QueryOrder, QuerySelect, Statement, sea_query::Condition,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, QueryOrder, QuerySelect, sea_query::Condition};
 
 /// `chat_sessions` table.
 pub mod sessions {
@@ -242,44 +240,32 @@ pub async fn delete_session(
 }
 
 /// Session ids of the user whose messages match `q` in the full-text index.
-async fn sessions_matching(
-    db: &impl ConnectionTrait,
+/// Sessions whose messages contain `q`, as a subquery on `chat_sessions.id` (never a list of
+/// ids bound one by one, which could pass SQLite's variable limit).
+fn sessions_matching(
+    backend: DatabaseBackend,
     user_id: Uuid,
     q: &str,
-) -> Result<Vec<Uuid>, DbErr> {
-    let backend = db.get_database_backend();
-    let stmt = match backend {
+) -> sea_orm::sea_query::SimpleExpr {
+    match backend {
         DatabaseBackend::Sqlite if q.chars().count() >= 3 => {
             // A quoted phrase: the trigram tokenizer matches it anywhere in the text.
             let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-            Statement::from_sql_and_values(
-                backend,
-                "SELECT DISTINCT session_id FROM chat_messages_fts WHERE chat_messages_fts MATCH ? AND user_id = ?",
-                [phrase.into(), user_id.into()],
+            Expr::cust_with_values(
+                "chat_sessions.id IN (SELECT session_id FROM chat_messages_fts WHERE chat_messages_fts MATCH ? AND user_id = ?)",
+                [sea_orm::Value::from(phrase), user_id.into()],
             )
         }
         // Trigrams need three characters; shorter queries scan the user's own messages.
-        DatabaseBackend::Sqlite => Statement::from_sql_and_values(
-            backend,
-            "SELECT DISTINCT session_id FROM chat_messages WHERE user_id = ? AND instr(lower(content), lower(?)) > 0",
-            [user_id.into(), q.into()],
+        DatabaseBackend::Sqlite => Expr::cust_with_values(
+            "chat_sessions.id IN (SELECT session_id FROM chat_messages WHERE user_id = ? AND instr(lower(content), lower(?)) > 0)",
+            [sea_orm::Value::from(user_id), q.into()],
         ),
-        _ => Statement::from_sql_and_values(
-            backend,
-            "SELECT DISTINCT session_id FROM chat_messages WHERE user_id = $1 AND to_tsvector('simple', content) @@ plainto_tsquery('simple', $2)",
-            [user_id.into(), q.into()],
+        _ => Expr::cust_with_values(
+            "chat_sessions.id IN (SELECT session_id FROM chat_messages WHERE user_id = $1 AND to_tsvector('simple', content) @@ plainto_tsquery('simple', $2))",
+            [sea_orm::Value::from(user_id), q.into()],
         ),
-    };
-    let rows = db.query_all(stmt).await?;
-    rows.iter()
-        .map(|r| {
-            // SQLite stores UUIDs of the FTS table as they were inserted (text or blob).
-            r.try_get_by_index::<Uuid>(0).or_else(|_| {
-                let s: String = r.try_get_by_index(0)?;
-                Uuid::parse_str(&s).map_err(|e| DbErr::Type(e.to_string()))
-            })
-        })
-        .collect()
+    }
 }
 
 /// What to list.
@@ -301,11 +287,10 @@ pub async fn list_sessions(
 ) -> Result<(Vec<Session>, u64), DbErr> {
     let mut cond = Condition::all().add(sessions::Column::UserId.eq(user_id));
     if let Some(q) = &filter.q {
-        let ids = sessions_matching(db, user_id, q).await?;
         cond = cond.add(
             Condition::any()
                 .add(sessions::Column::Title.contains(q))
-                .add(sessions::Column::Id.is_in(ids)),
+                .add(sessions_matching(db.get_database_backend(), user_id, q)),
         );
     }
     if let Some(tag) = &filter.tag {
@@ -318,7 +303,7 @@ pub async fn list_sessions(
     let items = query
         .order_by_desc(sessions::Column::Pinned)
         .order_by_desc(sessions::Column::UpdatedAt)
-        .offset((page - 1) * per_page)
+        .offset(crate::extract::PageRequest { page, per_page }.offset())
         .limit(per_page)
         .all(db)
         .await?;

@@ -136,4 +136,17 @@ on_both_databases! {
         assert_eq!(frame["code"], "validation_failed", "{frame}");
         assert!(frame["details"]["fields"]["model"].is_string(), "{frame}");
     }
+
+    async fn a_page_far_out_is_a_422_naming_it(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let user = app.user("quinn").await;
+        let admin = app.admin().await;
+        for (who, path) in [(&user, "/api/llm/sessions?page=18446744073709551615"), (&user, "/api/llm/sessions?q=abc&page=9223372036854775807&per_page=100"), (&admin, "/api/admin/users?page=18446744073709551615"), (&admin, "/api/admin/messages?page=18446744073709551615")] {
+            let res = app.get_as(&who.access_token, path).await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(status, 422, "{path}: {body}");
+            assert!(body["error"]["details"]["fields"]["page"].is_string(), "{path}: {body}");
+        }
+    }
 }
