@@ -1,6 +1,7 @@
 //! Chat: conversations stored as they stream, with personas, regenerate and edit, stop,
 //! re-attachable replies, titles, search, share links and export.
 
+mod context;
 pub mod emotion;
 pub mod guest;
 pub mod personas;
