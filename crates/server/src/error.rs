@@ -158,30 +158,25 @@ pub fn envelope(
 }
 
 impl ApiError {
+    /// Structured details of the envelope (fields at fault, the retry time).
+    fn details(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::Validation { fields, .. } => Some(serde_json::json!({ "fields": fields })),
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
+            _ => None,
+        }
+    }
+
     /// Code, message and details as a client may see them (outside an HTTP response: a
     /// WebSocket frame). An internal error's detail is logged here and replaced.
     pub fn public(&self) -> (&'static str, String, Option<serde_json::Value>) {
-        let code = self.code();
-        match self {
-            Self::Internal(err) => {
-                tracing::error!(error = %format!("{err:#}"), "internal error");
-                (code, "internal server error".to_owned(), None)
-            }
-            Self::Validation { message, fields } => (
-                code,
-                message.clone(),
-                Some(serde_json::json!({ "fields": fields })),
-            ),
-            Self::TooManyRequests {
-                message,
-                retry_after_secs,
-            } => (
-                code,
-                message.clone(),
-                Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
-            ),
-            other => (code, other.to_string(), None),
+        if let Self::Internal(err) = self {
+            tracing::error!(error = %format!("{err:#}"), "internal error");
+            return (self.code(), "internal server error".to_owned(), None);
         }
+        (self.code(), self.to_string(), self.details())
     }
 }
 
@@ -189,35 +184,21 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let code = self.code();
-        match self {
-            Self::Internal(err) => {
-                let mut res = envelope(status, code, "internal server error", None);
-                res.extensions_mut()
-                    .insert(InternalErrorDetail(format!("{err:#}")));
-                res
-            }
-            Self::Validation { message, fields } => envelope(
-                status,
-                code,
-                &message,
-                Some(serde_json::json!({ "fields": fields })),
-            ),
-            Self::TooManyRequests {
-                message,
-                retry_after_secs,
-            } => {
-                let mut res = envelope(
-                    status,
-                    code,
-                    &message,
-                    Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
-                );
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                res
-            }
-            other => envelope(status, code, &other.to_string(), None),
+        if let Self::Internal(err) = &self {
+            let mut res = envelope(status, code, "internal server error", None);
+            res.extensions_mut()
+                .insert(InternalErrorDetail(format!("{err:#}")));
+            return res;
         }
+        let mut res = envelope(status, code, &self.to_string(), self.details());
+        if let Self::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+        {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        res
     }
 }
 
