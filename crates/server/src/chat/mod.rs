@@ -3,6 +3,7 @@
 
 mod context;
 pub mod emotion;
+pub mod entities;
 pub mod guest;
 pub mod personas;
 pub mod reply;

@@ -5,171 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryOrder, QuerySelect, sea_query::Condition};
 
-/// `chat_sessions` table.
-pub mod sessions {
-    use sea_orm::entity::prelude::*;
-
-    /// A conversation.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "chat_sessions")]
-    pub struct Model {
-        /// Id.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        /// Owner.
-        pub user_id: Uuid,
-        /// Title.
-        pub title: String,
-        /// The title is still the automatic one (a generated title may replace it).
-        pub title_auto: bool,
-        /// Persona (`fox`, `dog`, `snake` or a persona row id).
-        pub persona_id: Option<String>,
-        /// Model name.
-        pub model: Option<String>,
-        /// Own system prompt (overrides the persona's).
-        #[sea_orm(column_type = "Text", nullable)]
-        pub system_prompt: Option<String>,
-        /// JSON object of parameters.
-        #[sea_orm(column_type = "Text")]
-        pub params: String,
-        /// JSON array of tags.
-        #[sea_orm(column_type = "Text")]
-        pub tags: String,
-        /// Pinned to the top.
-        pub pinned: bool,
-        /// Created.
-        pub created_at: DateTimeUtc,
-        /// Last activity.
-        pub updated_at: DateTimeUtc,
-    }
-
-    /// Relations (none navigated).
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `chat_messages` table.
-pub mod messages {
-    use sea_orm::entity::prelude::*;
-
-    /// One message.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "chat_messages")]
-    pub struct Model {
-        /// Id (UUID v7: ordered by creation).
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        /// Session.
-        pub session_id: Uuid,
-        /// Owner (the session's).
-        pub user_id: Uuid,
-        /// The message this one follows or answers.
-        pub parent_id: Option<Uuid>,
-        /// `user` or `assistant`.
-        pub role: String,
-        /// Text.
-        #[sea_orm(column_type = "Text")]
-        pub content: String,
-        /// `complete`, `streaming`, `cancelled`, `error`, `incomplete`.
-        pub status: String,
-        /// Model that answered.
-        pub model: Option<String>,
-        /// Persona in effect.
-        pub persona_id: Option<String>,
-        /// Input tokens.
-        pub prompt_tokens: i64,
-        /// Output tokens.
-        pub completion_tokens: i64,
-        /// What went wrong.
-        #[sea_orm(column_type = "Text", nullable)]
-        pub error: Option<String>,
-        /// Created.
-        pub created_at: DateTimeUtc,
-        /// Last written.
-        pub updated_at: DateTimeUtc,
-        /// JSON array of attached file ids (user messages).
-        #[sea_orm(column_type = "Text", nullable)]
-        pub image_ids: Option<String>,
-    }
-
-    /// Relations (none navigated).
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `personas` table.
-pub mod personas {
-    use sea_orm::entity::prelude::*;
-
-    /// A user's or a shared persona.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "personas")]
-    pub struct Model {
-        /// Id.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        /// Owner; `None`: shared by an admin.
-        pub owner_id: Option<Uuid>,
-        /// Name.
-        pub name: String,
-        /// One line.
-        pub description: String,
-        /// Emoji.
-        pub avatar: String,
-        /// System prompt.
-        #[sea_orm(column_type = "Text")]
-        pub system_prompt: String,
-        /// Preferred model.
-        pub model: Option<String>,
-        /// JSON parameters.
-        #[sea_orm(column_type = "Text")]
-        pub params: String,
-        /// Created.
-        pub created_at: DateTimeUtc,
-        /// Changed.
-        pub updated_at: DateTimeUtc,
-    }
-
-    /// Relations (none navigated).
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// `chat_shares` table.
-pub mod shares {
-    use sea_orm::entity::prelude::*;
-
-    /// A public read-only snapshot of a session.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "chat_shares")]
-    pub struct Model {
-        /// Keyed hash of the link token.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub token_hash: String,
-        /// Session.
-        pub session_id: Uuid,
-        /// Owner.
-        pub user_id: Uuid,
-        /// JSON snapshot.
-        #[sea_orm(column_type = "Text")]
-        pub snapshot: String,
-        /// Shared.
-        pub created_at: DateTimeUtc,
-    }
-
-    /// Relations (none navigated).
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
+pub use super::entities::{messages, personas, sessions, shares};
 pub use messages::Model as Message;
 pub use personas::Model as Persona;
 pub use sessions::Model as Session;
@@ -239,9 +75,10 @@ pub async fn delete_session(
         > 0)
 }
 
-/// Session ids of the user whose messages match `q` in the full-text index.
-/// Sessions whose messages contain `q`, as a subquery on `chat_sessions.id` (never a list of
-/// ids bound one by one, which could pass SQLite's variable limit).
+/// Sessions whose final messages contain `q` anywhere (any script, any case), as a
+/// subquery on `chat_sessions.id` (never a list of ids bound one by one, which could pass
+/// SQLite's variable limit). Both databases index trigrams of final messages only: SQLite's
+/// FTS5 trigram table, PostgreSQL's `pg_trgm` GIN index (migration `m20261206_000001`).
 fn sessions_matching(
     backend: DatabaseBackend,
     user_id: Uuid,
@@ -256,16 +93,45 @@ fn sessions_matching(
                 [sea_orm::Value::from(phrase), user_id.into()],
             )
         }
-        // Trigrams need three characters; shorter queries scan the user's own messages.
+        // FTS5 trigrams need three characters; shorter queries scan the user's own messages.
         DatabaseBackend::Sqlite => Expr::cust_with_values(
-            "chat_sessions.id IN (SELECT session_id FROM chat_messages WHERE user_id = ? AND instr(lower(content), lower(?)) > 0)",
+            "chat_sessions.id IN (SELECT session_id FROM chat_messages WHERE user_id = ? AND status <> 'streaming' AND instr(lower(content), lower(?)) > 0)",
             [sea_orm::Value::from(user_id), q.into()],
         ),
+        // The predicate repeats the partial index's, so the planner may use it.
         _ => Expr::cust_with_values(
-            "chat_sessions.id IN (SELECT session_id FROM chat_messages WHERE user_id = $1 AND to_tsvector('simple', content) @@ plainto_tsquery('simple', $2))",
-            [sea_orm::Value::from(user_id), q.into()],
+            "chat_sessions.id IN (SELECT session_id FROM chat_messages WHERE user_id = $1 AND status <> 'streaming' AND content ILIKE $2 ESCAPE '\\')",
+            [sea_orm::Value::from(user_id), like_pattern(q).into()],
         ),
     }
+}
+
+/// `column` contains `q` (any case; `%`, `_` and `\\` in `q` taken literally).
+pub fn text_contains(
+    backend: DatabaseBackend,
+    column: &'static str,
+    q: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let sql = match backend {
+        // SQLite's LIKE ignores ASCII case; it has no escape character unless told.
+        DatabaseBackend::Sqlite => format!("{column} LIKE ? ESCAPE '\\'"),
+        _ => format!("{column} ILIKE $1 ESCAPE '\\'"),
+    };
+    Expr::cust_with_values(sql, [like_pattern(q)])
+}
+
+/// `%q%` with `LIKE`'s own characters escaped by a backslash.
+fn like_pattern(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    out.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// What to list.
@@ -285,12 +151,13 @@ pub async fn list_sessions(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<Session>, u64), DbErr> {
+    let backend = db.get_database_backend();
     let mut cond = Condition::all().add(sessions::Column::UserId.eq(user_id));
     if let Some(q) = &filter.q {
         cond = cond.add(
             Condition::any()
-                .add(sessions::Column::Title.contains(q))
-                .add(sessions_matching(db.get_database_backend(), user_id, q)),
+                .add(text_contains(backend, "chat_sessions.title", q))
+                .add(sessions_matching(backend, user_id, q)),
         );
     }
     if let Some(tag) = &filter.tag {

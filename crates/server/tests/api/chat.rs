@@ -51,7 +51,7 @@ fn text_of(events: &[Event]) -> String {
 }
 
 /// A user, an admin-made provider on `fake` serving `fake-model`.
-async fn setup(
+pub(crate) async fn setup(
     backend: crate::helpers::Backend,
     config: FakeConfig,
 ) -> (TestApp, TestUser, FakeLlm) {
@@ -73,12 +73,17 @@ async fn setup(
     (app, user, fake)
 }
 
-async fn post(app: &TestApp, user: &TestUser, path: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn post(
+    app: &TestApp,
+    user: &TestUser,
+    path: &str,
+    body: Value,
+) -> reqwest::Response {
     app.send_as(&user.access_token, Method::POST, path, Some(body))
         .await
 }
 
-async fn json_of(res: reqwest::Response) -> (u16, Value) {
+pub(crate) async fn json_of(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
@@ -447,7 +452,7 @@ on_both_databases! {
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() {

@@ -24,6 +24,7 @@ mod accounts;
 mod admin;
 mod api_keys;
 mod chat;
+mod chat_search;
 mod errors;
 mod files;
 mod gateway;
