@@ -97,34 +97,8 @@ impl Application {
     /// Prepares everything the server needs; any problem is reported before the port opens.
     pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         ensure_data_dir(&config)?;
-        let (secrets, outcome) = secrets::resolve(&config)?;
-        match &outcome {
-            SecretsOutcome::Configured => {}
-            SecretsOutcome::Loaded(path) => {
-                tracing::info!(file = %path.display(), "using secrets generated on an earlier start");
-            }
-            SecretsOutcome::Generated(path, names) => tracing::warn!(
-                file = %path.display(),
-                generated = ?names,
-                "generated new secrets (mode 0600); back this file up with the database"
-            ),
-        }
-        let db = Database::connect(&config.database).await?;
-        let report = db.migrate().await?;
-        if let Some(backup) = &report.backup {
-            tracing::info!(backup = %backup.display(), "backed up the database before migrating");
-        }
-        if !report.applied.is_empty() {
-            tracing::info!(applied = ?report.applied, "applied database migrations");
-        }
-        system::service::record_installation(&db).await?;
-        let interrupted = crate::chat::store::mark_interrupted(&db.conn).await?;
-        if interrupted > 0 {
-            tracing::warn!(
-                messages = interrupted,
-                "replies cut off by the last stop are marked incomplete"
-            );
-        }
+        let secrets = resolve_secrets(&config)?;
+        let db = open_database(&config).await?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url.expose_secret()).await?),
             None => None,
@@ -133,21 +107,7 @@ impl Application {
             .await
             .with_context(|| format!("LLM_MANAGER_ADDR={}: cannot listen", config.addr))?;
         if config.public_url.is_none() {
-            // Links need a reachable address: the bound port (useful with port 0), and
-            // `localhost` for a wildcard bind. Behind a proxy, set PUBLIC_URL.
-            let bound = listener.local_addr()?;
-            let host = if bound.ip().is_unspecified() {
-                "localhost".to_owned()
-            } else {
-                bound.ip().to_string()
-            };
-            let url = match bound.ip() {
-                std::net::IpAddr::V6(_) if !bound.ip().is_unspecified() => {
-                    format!("http://[{host}]:{}", bound.port())
-                }
-                _ => format!("http://{host}:{}", bound.port()),
-            };
-            config.public_url = url::Url::parse(&url).ok();
+            config.public_url = url::Url::parse(&bound_url(listener.local_addr()?)).ok();
         }
         let metrics = Metrics::new(crate::VERSION, db.backend.as_str())?;
         let auth = auth::AuthState::new(&secrets);
@@ -312,5 +272,55 @@ async fn wait_for_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("received SIGINT"),
         () = term => tracing::info!("received SIGTERM"),
+    }
+}
+
+/// The secrets, saying where they came from.
+fn resolve_secrets(config: &Config) -> anyhow::Result<secrets::Secrets> {
+    let (secrets, outcome) = secrets::resolve(config)?;
+    match &outcome {
+        SecretsOutcome::Configured => {}
+        SecretsOutcome::Loaded(path) => {
+            tracing::info!(file = %path.display(), "using secrets generated on an earlier start");
+        }
+        SecretsOutcome::Generated(path, names) => tracing::warn!(
+            file = %path.display(),
+            generated = ?names,
+            "generated new secrets (mode 0600); back this file up with the database"
+        ),
+    }
+    Ok(secrets)
+}
+
+/// Connects, migrates and marks replies cut off by the last stop.
+async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let db = Database::connect(&config.database).await?;
+    let report = db.migrate().await?;
+    if let Some(backup) = &report.backup {
+        tracing::info!(backup = %backup.display(), "backed up the database before migrating");
+    }
+    if !report.applied.is_empty() {
+        tracing::info!(applied = ?report.applied, "applied database migrations");
+    }
+    system::service::record_installation(&db).await?;
+    let interrupted = crate::chat::store::mark_interrupted(&db.conn).await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            messages = interrupted,
+            "replies cut off by the last stop are marked incomplete"
+        );
+    }
+    Ok(db)
+}
+
+/// Links need a reachable address: the bound port (useful with port 0), and `localhost` for
+/// a wildcard bind. Behind a proxy, set PUBLIC_URL.
+fn bound_url(bound: SocketAddr) -> String {
+    if bound.ip().is_unspecified() {
+        return format!("http://localhost:{}", bound.port());
+    }
+    match bound.ip() {
+        std::net::IpAddr::V6(ip) => format!("http://[{ip}]:{}", bound.port()),
+        std::net::IpAddr::V4(ip) => format!("http://{ip}:{}", bound.port()),
     }
 }

@@ -8,6 +8,7 @@ pub mod guest;
 pub mod personas;
 pub mod reply;
 mod routes;
+mod run;
 pub mod runner;
 pub mod service;
 pub mod share;

@@ -13,7 +13,7 @@ use super::runner::{self, Job, Run, Slot};
 use super::service::{branch_to, current_branch, session};
 use super::store::{self, Message, Session, SessionWrite};
 use super::titles;
-use super::types::{ChatRequestBody, PersonaResponse};
+use super::types::{ChatRequestBody, ChatResponseBody, MessageResponse, PersonaResponse};
 use crate::auth::service::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::llm::{self, Channel, LlmError};
@@ -30,6 +30,23 @@ pub struct Started {
     pub user_message: Message,
     /// The reply in progress.
     pub run: Arc<Run>,
+}
+
+impl Started {
+    /// Waits for the run to end, then reads the stored reply.
+    pub async fn finished(self, state: &AppState, actor: &AuthContext) -> ApiResult<ChatResponseBody> {
+        use futures::StreamExt;
+        // The run's events end with its last one: wait for that.
+        self.run.clone().follow(0).for_each(|_| async {}).await;
+        let assistant = store::get_message(&state.db.conn, actor.user.id, self.run.assistant_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reply vanished")))?;
+        Ok(ChatResponseBody {
+            session_id: self.session.id,
+            user_message: MessageResponse::from(&self.user_message),
+            assistant_message: MessageResponse::from(&assistant),
+        })
+    }
 }
 
 /// What a reply needs, settled before anything is written.

@@ -15,7 +15,7 @@ use super::reply::{self, Started};
 use super::runner::{ChatEvent, Run};
 use super::service;
 use super::share;
-use super::store::{self, SessionFilter};
+use super::store::SessionFilter;
 use super::types::{
     ChatRequestBody, ChatResponseBody, EditMessageBody, ExportQuery, ItemList, MessageQuery,
     MessageResponse, ModelInfo, Page, PersonaBody, PersonaResponse, RegenerateBody, SessionQuery,
@@ -23,7 +23,7 @@ use super::types::{
 };
 use crate::auth::extract::AuthUser;
 use crate::auth::service::AuthContext;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 
@@ -42,21 +42,6 @@ fn sse(run: Arc<Run>, after: u64) -> Response {
     )
 }
 
-/// Waits for the run to end, then answers with the stored messages.
-async fn complete(state: &AppState, actor: &AuthContext, started: Started) -> ApiResult<Response> {
-    // The run's events end with its last one: wait for that.
-    started.run.clone().follow(0).for_each(|_| async {}).await;
-    let assistant = store::get_message(&state.db.conn, actor.user.id, started.run.assistant_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the reply vanished")))?;
-    Ok(AppJson(ChatResponseBody {
-        session_id: started.session.id,
-        user_message: MessageResponse::from(&started.user_message),
-        assistant_message: MessageResponse::from(&assistant),
-    })
-    .into_response())
-}
-
 async fn respond(
     state: &AppState,
     actor: &AuthContext,
@@ -66,7 +51,7 @@ async fn respond(
     if stream {
         Ok(sse(started.run, 0))
     } else {
-        complete(state, actor, started).await
+        Ok(AppJson(started.finished(state, actor).await?).into_response())
     }
 }
 

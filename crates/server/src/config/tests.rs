@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use secrecy::ExposeSecret;
 
+use super::sources::read_toml_file;
 use super::*;
 
 fn env(pairs: &[(&str, &str)]) -> Sources {

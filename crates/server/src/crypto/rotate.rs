@@ -50,7 +50,7 @@ pub async fn rotate(
     let mut report = RotationReport::default();
     let txn = db.begin().await?;
     for k in keys::Entity::find().all(&txn).await? {
-        let ctx = crate::providers::service::key_context(k.id);
+        let ctx = crate::providers::keys::key_context(k.id);
         if let Some(enc) = reencrypt(old, new, &k.key_enc, &ctx, &mut report)? {
             let mut a = k.into_active_model();
             a.key_enc = Set(enc);

@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
+use super::admin;
 use super::service::{self, CallbackOutcome};
 use super::types::{
     CallbackQuery, CreateProviderRequest, IdentityResponse, ProviderResponse, PublicProvider,
@@ -25,7 +26,7 @@ const FLOW_COOKIE: &str = "llmm_oauth";
 pub async fn get_public_providers(
     State(state): State<AppState>,
 ) -> ApiResult<AppJson<Vec<PublicProvider>>> {
-    let providers = service::public_providers(&state).await?;
+    let providers = admin::public_providers(&state).await?;
     Ok(AppJson(
         providers
             .into_iter()
@@ -150,7 +151,7 @@ pub async fn get_providers(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
 ) -> ApiResult<AppJson<Vec<ProviderResponse>>> {
-    Ok(AppJson(service::list_providers(&state).await?))
+    Ok(AppJson(admin::list_providers(&state).await?))
 }
 
 /// Add a sign-in provider: generic OIDC by issuer (discovery), or the Google / GitHub presets.
@@ -164,7 +165,7 @@ pub async fn post_provider(
 ) -> ApiResult<(StatusCode, AppJson<ProviderResponse>)> {
     Ok((
         StatusCode::CREATED,
-        AppJson(service::create_provider(&state, &admin, req, &client).await?),
+        AppJson(admin::create_provider(&state, &admin, req, &client).await?),
     ))
 }
 
@@ -177,6 +178,6 @@ pub async fn delete_provider(
     Client(client): Client,
     AppPath(slug): AppPath<String>,
 ) -> ApiResult<StatusCode> {
-    service::delete_provider(&state, &admin, &slug, &client).await?;
+    admin::delete_provider(&state, &admin, &slug, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

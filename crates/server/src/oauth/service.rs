@@ -8,13 +8,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::client::{self, ExternalUser};
 use super::store::{self, Identity, Provider};
-use super::types::{CreateProviderRequest, IdentityResponse, ProviderResponse};
+use super::types::IdentityResponse;
 use crate::audit::{self, AuditEvent};
 use crate::auth::service::{AuthContext, ClientInfo, LoginOutcome};
 use crate::auth::store::{self as users, User};
@@ -48,21 +49,7 @@ pub fn redirect_uri(state: &AppState, slug: &str) -> String {
     format!("{}/api/auth/oauth/{slug}/callback", state.config.base_url())
 }
 
-fn view(state: &AppState, p: &Provider) -> ProviderResponse {
-    ProviderResponse {
-        id: p.id,
-        slug: p.slug.clone(),
-        kind: p.kind.clone(),
-        display_name: p.display_name.clone(),
-        issuer: p.issuer.clone(),
-        client_id: p.client_id.clone(),
-        scopes: p.scopes.clone(),
-        enabled: p.enabled,
-        redirect_uri: redirect_uri(state, &p.slug),
-    }
-}
-
-fn http() -> ApiResult<reqwest::Client> {
+pub(super) fn http() -> ApiResult<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(15))
         .redirect(reqwest::redirect::Policy::none())
@@ -70,167 +57,7 @@ fn http() -> ApiResult<reqwest::Client> {
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
-/// Adds a provider; OIDC and Google endpoints come from discovery.
-pub async fn create_provider(
-    state: &AppState,
-    admin: &AuthContext,
-    req: CreateProviderRequest,
-    client_info: &ClientInfo,
-) -> ApiResult<ProviderResponse> {
-    let slug = req.slug.trim().to_owned();
-    if !(2..=32).contains(&slug.len())
-        || !slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(ApiError::field("slug", "must be 2 to 32 of a-z, 0-9 and -"));
-    }
-    if req.client_id.trim().is_empty() {
-        return Err(ApiError::field("client_id", "is required"));
-    }
-    if req.client_secret.is_empty() {
-        return Err(ApiError::field("client_secret", "is required"));
-    }
-    let (
-        issuer,
-        authorization_url,
-        token_url,
-        userinfo_url,
-        jwks_url,
-        default_scopes,
-        default_name,
-    ) = match req.kind.as_str() {
-        "github" => (
-            None,
-            "https://github.com/login/oauth/authorize".to_owned(),
-            "https://github.com/login/oauth/access_token".to_owned(),
-            Some("https://api.github.com/user".to_owned()),
-            None,
-            "read:user user:email",
-            "GitHub",
-        ),
-        "oidc" | "google" => {
-            let issuer = match (req.kind.as_str(), &req.issuer) {
-                ("google", _) => "https://accounts.google.com".to_owned(),
-                (_, Some(i)) if !i.trim().is_empty() => i.trim().trim_end_matches('/').to_owned(),
-                _ => {
-                    return Err(ApiError::field(
-                        "issuer",
-                        "is required for an OIDC provider",
-                    ));
-                }
-            };
-            let doc = client::discover(&http()?, &issuer)
-                .await
-                .map_err(|e| ApiError::field("issuer", format!("discovery failed: {e:#}")))?;
-            let name = if req.kind == "google" {
-                "Google"
-            } else {
-                "Single sign-on"
-            };
-            (
-                Some(issuer),
-                doc.authorization_endpoint,
-                doc.token_endpoint,
-                doc.userinfo_endpoint,
-                Some(doc.jwks_uri),
-                "openid email profile",
-                name,
-            )
-        }
-        _ => return Err(ApiError::field("kind", "must be oidc, google or github")),
-    };
-    let id = Uuid::now_v7();
-    let provider = Provider {
-        id,
-        slug: slug.clone(),
-        kind: req.kind.clone(),
-        display_name: req
-            .display_name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| default_name.to_owned()),
-        issuer,
-        authorization_url,
-        token_url,
-        userinfo_url,
-        jwks_url,
-        client_id: req.client_id.trim().to_owned(),
-        client_secret_enc: state
-            .vault
-            .encrypt(req.client_secret.as_bytes(), &format!("oauth:{id}"))?,
-        scopes: req.scopes.unwrap_or_else(|| default_scopes.to_owned()),
-        enabled: req.enabled.unwrap_or(true),
-        created_at: Utc::now(),
-    };
-    let provider = match store::insert_provider(&state.db.conn, provider).await {
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            return Err(ApiError::field(
-                "slug",
-                "is already used by another provider",
-            ));
-        }
-        other => other?,
-    };
-    audit::record(
-        &state.db.conn,
-        AuditEvent::new(
-            "admin.oauth_provider_created",
-            Some(admin.user.id),
-            client_info.ip.clone(),
-        )
-        .target("oauth_provider", provider.id)
-        .details(serde_json::json!({ "slug": provider.slug, "kind": provider.kind })),
-    )
-    .await?;
-    Ok(view(state, &provider))
-}
-
-/// Every provider (admins).
-pub async fn list_providers(state: &AppState) -> ApiResult<Vec<ProviderResponse>> {
-    Ok(store::list_providers(&state.db.conn)
-        .await?
-        .iter()
-        .map(|p| view(state, p))
-        .collect())
-}
-
-/// Enabled providers (login page).
-pub async fn public_providers(state: &AppState) -> ApiResult<Vec<Provider>> {
-    Ok(store::list_providers(&state.db.conn)
-        .await?
-        .into_iter()
-        .filter(|p| p.enabled)
-        .collect())
-}
-
-/// Removes a provider and the identities linked through it.
-pub async fn delete_provider(
-    state: &AppState,
-    admin: &AuthContext,
-    slug: &str,
-    client_info: &ClientInfo,
-) -> ApiResult<()> {
-    let provider = enabled_or_any(state, slug, false).await?;
-    store::delete_provider(&state.db.conn, provider.id).await?;
-    audit::record(
-        &state.db.conn,
-        AuditEvent::new(
-            "admin.oauth_provider_deleted",
-            Some(admin.user.id),
-            client_info.ip.clone(),
-        )
-        .target("oauth_provider", provider.id),
-    )
-    .await?;
-    Ok(())
-}
-
-async fn enabled_or_any(
+pub(super) async fn enabled_or_any(
     state: &AppState,
     slug: &str,
     must_be_enabled: bool,
@@ -240,7 +67,6 @@ async fn enabled_or_any(
         .filter(|p| p.enabled || !must_be_enabled)
         .ok_or_else(|| ApiError::NotFound("no such sign-in provider".to_owned()))
 }
-
 /// A local path to go to afterwards (never another site). Only visible ASCII: browsers drop
 /// tabs and newlines from URLs, which would turn `/<TAB>/evil.example` into `//evil.example`.
 fn safe_next(next: Option<&str>) -> String {
@@ -298,28 +124,14 @@ pub enum CallbackOutcome {
     Linked(String),
 }
 
-/// Finishes the flow: checks state, exchanges the code, verifies who the user is, then signs in
-/// (creating the account if allowed) or links the identity.
-pub async fn callback(
+/// Exchanges the code and verifies who signed in: the ID token (OIDC), or GitHub's user API.
+async fn identify(
     state: &AppState,
-    slug: &str,
-    flow_cookie: Option<&str>,
+    provider: &Provider,
     code: &str,
-    returned_state: &str,
-    client_info: &ClientInfo,
-) -> ApiResult<CallbackOutcome> {
-    let flow: FlowState = flow_cookie
-        .and_then(|c| state.auth.keys.verify(c))
-        .filter(|f: &FlowState| f.typ == "oauth" && f.slug == slug)
-        .ok_or_else(|| {
-            ApiError::BadRequest(
-                "the sign-in attempt expired or was started elsewhere; try again".to_owned(),
-            )
-        })?;
-    if !tokens::constant_time_eq(&flow.state, returned_state) {
-        return Err(ApiError::BadRequest("state mismatch; try again".to_owned()));
-    }
-    let provider = enabled_or_any(state, slug, true).await?;
+    flow: &FlowState,
+) -> ApiResult<ExternalUser> {
+    let slug = provider.slug.as_str();
     let secret = state.vault.decrypt(
         &provider.client_secret_enc,
         &format!("oauth:{}", provider.id),
@@ -343,7 +155,7 @@ pub async fn callback(
     )
     .await
     .map_err(upstream)?;
-    let who: ExternalUser = match (&tokens.id_token, &provider.jwks_url, &provider.issuer) {
+    let who = match (&tokens.id_token, &provider.jwks_url, &provider.issuer) {
         (Some(id_token), Some(jwks), Some(issuer)) => client::verify_id_token(
             &http,
             jwks,
@@ -373,6 +185,32 @@ pub async fn callback(
             )));
         }
     };
+    Ok(who)
+}
+
+/// Finishes the flow: checks state, exchanges the code, verifies who the user is, then signs in
+/// (creating the account if allowed) or links the identity.
+pub async fn callback(
+    state: &AppState,
+    slug: &str,
+    flow_cookie: Option<&str>,
+    code: &str,
+    returned_state: &str,
+    client_info: &ClientInfo,
+) -> ApiResult<CallbackOutcome> {
+    let flow: FlowState = flow_cookie
+        .and_then(|c| state.auth.keys.verify(c))
+        .filter(|f: &FlowState| f.typ == "oauth" && f.slug == slug)
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "the sign-in attempt expired or was started elsewhere; try again".to_owned(),
+            )
+        })?;
+    if !tokens::constant_time_eq(&flow.state, returned_state) {
+        return Err(ApiError::BadRequest("state mismatch; try again".to_owned()));
+    }
+    let provider = enabled_or_any(state, slug, true).await?;
+    let who = identify(state, &provider, code, &flow).await?;
     let db = &state.db.conn;
     if let Some(user_id) = flow.link_user {
         if let Some(existing) = store::get_identity(db, provider.id, &who.subject).await? {
@@ -382,7 +220,9 @@ pub async fn callback(
                 ));
             }
         } else {
-            link(state, user_id, &provider, &who, client_info).await?;
+            let txn = state.db.conn.begin().await?;
+            link(&txn, user_id, &provider, &who, client_info).await?;
+            txn.commit().await?;
         }
         return Ok(CallbackOutcome::Linked(flow.next));
     }
@@ -403,15 +243,16 @@ pub async fn callback(
     Ok(CallbackOutcome::SignedIn(Box::new(outcome), flow.next))
 }
 
+/// Links `who` to the user and audits it (the caller commits both in one transaction).
 async fn link(
-    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
     user_id: Uuid,
     provider: &Provider,
     who: &ExternalUser,
     client_info: &ClientInfo,
 ) -> ApiResult<Identity> {
     let identity = store::insert_identity(
-        &state.db.conn,
+        db,
         Identity {
             id: Uuid::now_v7(),
             user_id,
@@ -423,7 +264,7 @@ async fn link(
     )
     .await?;
     audit::record(
-        &state.db.conn,
+        db,
         AuditEvent::new(
             "auth.identity_linked",
             Some(user_id),
@@ -490,15 +331,18 @@ async fn create_account(
         username = format!("{username}-{}", &Uuid::now_v7().simple().to_string()[24..]);
     }
     let user = registration::external_user(&username, &email);
-    let user = users::insert_user(db, user).await?;
-    link(state, user.id, provider, who, client_info).await?;
+    // The account, its identity and both audit rows, or none of them.
+    let txn = db.begin().await?;
+    let user = users::insert_user(&txn, user).await?;
+    link(&txn, user.id, provider, who, client_info).await?;
     audit::record(
-        db,
+        &txn,
         AuditEvent::new("user.registered", Some(user.id), client_info.ip.clone())
             .target("user", user.id)
             .details(serde_json::json!({ "provider": provider.slug })),
     )
     .await?;
+    txn.commit().await?;
     Ok(user)
 }
 

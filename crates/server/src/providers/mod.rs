@@ -1,6 +1,7 @@
 //! Providers (upstream accounts) and their encrypted keys: the admin API for shared providers,
 //! the user API for personal ones, connection tests and model refresh.
 
+pub mod keys;
 mod probe;
 mod routes;
 pub mod service;

@@ -7,7 +7,8 @@ use chrono::Utc;
 use llm_adapters::types::{ChatRequest, Message, Role};
 use secrecy::SecretString;
 
-use super::service::{decrypt_key, parse, with_keys};
+use super::keys::decrypt_key;
+use super::service::{parse, with_keys};
 use super::store::{self, Provider};
 use super::types::{ProviderResponse, TestProviderResponse};
 use crate::audit::{self, AuditEvent};

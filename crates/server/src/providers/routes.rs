@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use uuid::Uuid;
 
+use super::keys;
 use super::probe;
 use super::service::{self, Access};
 use super::types::{
@@ -99,7 +100,7 @@ pub async fn post_key(
     AppJson(req): AppJson<AddKeyRequest>,
 ) -> ApiResult<(StatusCode, AppJson<ProviderResponse>)> {
     let p = service::load(&state, &ctx, id, Access::Manage).await?;
-    let p = service::add_key(&state, &ctx, p, &req.api_key, &client).await?;
+    let p = keys::add_key(&state, &ctx, p, &req.api_key, &client).await?;
     Ok((StatusCode::CREATED, AppJson(p)))
 }
 
@@ -116,7 +117,7 @@ pub async fn delete_key(
 ) -> ApiResult<AppJson<ProviderResponse>> {
     let p = service::load(&state, &ctx, id, Access::Manage).await?;
     Ok(AppJson(
-        service::delete_key(&state, &ctx, p, key_id, &client).await?,
+        keys::delete_key(&state, &ctx, p, key_id, &client).await?,
     ))
 }
 

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::service::{Parsed, decrypt_key, parse};
+use super::keys::decrypt_key;
+use super::service::{Parsed, parse};
 use super::store::{self, Provider};
 use crate::state::AppState;
 
