@@ -6,6 +6,9 @@
 //! The free functions below dispatch on [`types::ProviderKind`]: `openai`, `openrouter`,
 //! `openai_compatible` and `azure_openai` speak [`openai`]; the others have a module each.
 
+// Indexing that can panic is a bug on a request path: use get() and iterators.
+#![deny(clippy::indexing_slicing)]
+
 pub mod anthropic;
 mod common;
 mod error_message;

@@ -1,6 +1,9 @@
 //! LLM Manager server library: every feature as a router over shared state, so the binary and
 //! the tests drive the same application.
 
+// Indexing that can panic is a bug on a request path: use get() and iterators.
+#![deny(clippy::indexing_slicing)]
+
 pub mod admin;
 pub mod app;
 pub mod audit;

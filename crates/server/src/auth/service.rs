@@ -124,7 +124,9 @@ pub async fn login(
             return Err(ApiError::Unauthorized(BAD_LOGIN.to_owned()));
         }
     };
-    auth.throttle.clear(&keys[0].0);
+    if let Some((account, _)) = keys.first() {
+        auth.throttle.clear(account);
+    }
     if user.totp_enabled_at.is_some() {
         return Ok(LoginOutcome::TwoFactorRequired {
             challenge_token: auth.keys.issue_challenge(user.id, Utc::now())?,
@@ -175,7 +177,9 @@ pub async fn login_second_step(
         .await?;
         return Err(ApiError::Unauthorized("invalid two-factor code".to_owned()));
     }
-    auth.throttle.clear(&keys[0].0);
+    if let Some((account, _)) = keys.first() {
+        auth.throttle.clear(account);
+    }
     open_session(state, user, use_cookie, client).await
 }
 

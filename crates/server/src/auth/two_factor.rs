@@ -4,7 +4,7 @@
 //! accepted once.
 
 use chrono::Utc;
-use rand::Rng;
+use rand::seq::IndexedRandom;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, TransactionTrait};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -112,7 +112,7 @@ fn new_recovery_code() -> String {
         if i == 4 {
             code.push('-');
         }
-        code.push(char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]));
+        code.push(char::from(*ALPHABET.choose(&mut rng).unwrap_or(&b'a')));
     }
     code
 }

@@ -34,7 +34,11 @@ pub struct Started {
 
 impl Started {
     /// Waits for the run to end, then reads the stored reply.
-    pub async fn finished(self, state: &AppState, actor: &AuthContext) -> ApiResult<ChatResponseBody> {
+    pub async fn finished(
+        self,
+        state: &AppState,
+        actor: &AuthContext,
+    ) -> ApiResult<ChatResponseBody> {
         use futures::StreamExt;
         // The run's events end with its last one: wait for that.
         self.run.clone().follow(0).for_each(|_| async {}).await;

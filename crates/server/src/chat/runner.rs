@@ -68,11 +68,7 @@ impl Drop for Slot {
 
 /// Reserves the session's run slot; `None` when a reply is already running there.
 pub fn reserve(state: &AppState, user_id: Uuid, session_id: Uuid) -> Option<Slot> {
-    let run = Arc::new(Run::new(
-        session_id,
-        user_id,
-        state.shutdown.child_token(),
-    ));
+    let run = Arc::new(Run::new(session_id, user_id, state.shutdown.child_token()));
     let run = state.chat.runs.insert(run)?;
     Some(Slot {
         state: state.clone(),

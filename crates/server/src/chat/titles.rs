@@ -3,6 +3,7 @@
 //! a title the user set is never replaced).
 
 use llm_adapters::types::{ChatRequest, Message, Role};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::store;
@@ -64,31 +65,36 @@ pub fn spawn(
     channels: Vec<Channel>,
 ) {
     let state = state.clone();
-    state.clone().tasks.spawn(async move {
-        let prompt = prompt(&request, &answer);
-        // A configured title model, if it is served, else the conversation's channels.
-        let (model, channels) = match &state.config.chat_title_model {
-            Some(title_model) => match llm::route::channels(&state, user_id, title_model).await {
-                Ok(found) => (title_model.clone(), found),
-                Err(_) => (model, channels),
-            },
-            None => (model, channels),
-        };
-        let caller = Caller {
-            user_id: Some(user_id),
-            api_key_id: None,
-            source: Source::Title,
-        };
-        let call = Call::new(&state, caller, &model, channels, prompt);
-        // A failed call leaves the fallback title (the pipeline logged and accounted it).
-        let Ok(done) = llm::complete(&state, call).await else {
-            return;
-        };
-        let Some(title) = clean(&done.response.content) else {
-            return;
-        };
-        save(&state, user_id, session_id, title).await;
-    });
+    let span = tracing::info_span!("title", %session_id);
+    state.clone().tasks.spawn(
+        async move {
+            let prompt = prompt(&request, &answer);
+            // A configured title model, if it is served, else the conversation's channels.
+            let (model, channels) = match &state.config.chat_title_model {
+                Some(title_model) => match llm::route::channels(&state, user_id, title_model).await
+                {
+                    Ok(found) => (title_model.clone(), found),
+                    Err(_) => (model, channels),
+                },
+                None => (model, channels),
+            };
+            let caller = Caller {
+                user_id: Some(user_id),
+                api_key_id: None,
+                source: Source::Title,
+            };
+            let call = Call::new(&state, caller, &model, channels, prompt);
+            // A failed call leaves the fallback title (the pipeline logged and accounted it).
+            let Ok(done) = llm::complete(&state, call).await else {
+                return;
+            };
+            let Some(title) = clean(&done.response.content) else {
+                return;
+            };
+            save(&state, user_id, session_id, title).await;
+        }
+        .instrument(span),
+    );
 }
 
 /// The request asking for a title of the first exchange.

@@ -22,13 +22,11 @@ struct Lookup<'a> {
 impl Lookup<'_> {
     fn get(&self, key: &str) -> Option<Raw<'static>> {
         let setting = settings::by_key(key)?;
-        self.sources
-            .lookup(setting)
-            .map(|(value, origin)| Raw {
-                setting,
-                value,
-                origin,
-            })
+        self.sources.lookup(setting).map(|(value, origin)| Raw {
+            setting,
+            value,
+            origin,
+        })
     }
 
     fn required(&self, key: &str) -> Result<Raw<'static>, ConfigError> {
@@ -40,7 +38,11 @@ impl Lookup<'_> {
     }
 
     fn secs(&self, key: &str, min: u64, max: u64) -> Result<Duration, ConfigError> {
-        Ok(Duration::from_secs(parse::int_in(&self.required(key)?, min, max)?))
+        Ok(Duration::from_secs(parse::int_in(
+            &self.required(key)?,
+            min,
+            max,
+        )?))
     }
 }
 
@@ -119,7 +121,10 @@ impl Config {
                 .transpose()?,
             database: database(&l, &data_dir)?,
             data_dir,
-            redis_url: l.get("redis_url").map(|r| parse::redis_url(&r)).transpose()?,
+            redis_url: l
+                .get("redis_url")
+                .map(|r| parse::redis_url(&r))
+                .transpose()?,
             secret_key: l.get("secret_key").map(|r| parse::secret(&r)).transpose()?,
             encryption_key: l
                 .get("encryption_key")

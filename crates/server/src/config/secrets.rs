@@ -80,11 +80,8 @@ pub fn check_strength(value: &str) -> Result<(), String> {
             material.len()
         ));
     }
-    let mut seen = [false; 256];
-    for b in &material {
-        seen[usize::from(*b)] = true;
-    }
-    if seen.iter().filter(|s| **s).count() < 12 {
+    let distinct: std::collections::BTreeSet<u8> = material.iter().copied().collect();
+    if distinct.len() < 12 {
         return Err("too weak: it repeats a few characters; use random bytes (e.g. `openssl rand -base64 32`)".to_owned());
     }
     Ok(())

@@ -50,7 +50,9 @@ impl Sources {
     }
 }
 
-pub(super) fn read_toml_file(path: &Path) -> Result<(PathBuf, HashMap<String, String>), ConfigError> {
+pub(super) fn read_toml_file(
+    path: &Path,
+) -> Result<(PathBuf, HashMap<String, String>), ConfigError> {
     let file_err = |problem: String| ConfigError {
         origin: format!("config file {}", path.display()),
         value: None,

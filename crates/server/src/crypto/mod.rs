@@ -35,7 +35,13 @@ impl Vault {
             .map_err(|e| anyhow::anyhow!("encryption key: {e}"))?;
         mac.update(b"llm-manager/aead-v1");
         let key = mac.finalize().into_bytes();
-        let key_id = hex::encode(&Sha256::digest(key)[..4]);
+        let key_id = hex::encode(
+            Sha256::digest(key)
+                .iter()
+                .take(4)
+                .copied()
+                .collect::<Vec<u8>>(),
+        );
         let cipher = XChaCha20Poly1305::new_from_slice(&key)
             .map_err(|e| anyhow::anyhow!("encryption key: {e}"))?;
         Ok(Self { cipher, key_id })

@@ -14,7 +14,7 @@ use super::error::OaiError;
 use super::openai::{self, ChunkWriter, ParsedChat};
 use super::service::{caller, completion_id};
 use crate::keys::service::KeyContext;
-use crate::llm::{self, Call, Channel, LlmError, Sink};
+use crate::llm::{self, Call, Channel, LlmError, Outcome, Sink};
 use crate::state::AppState;
 
 type Tx = mpsc::Sender<Result<Bytes, Infallible>>;
@@ -45,6 +45,33 @@ impl Sink for SseSink {
 
     async fn gone(&self) {
         self.tx.closed().await;
+    }
+
+    /// The finish chunk (if the upstream sent none), usage and `[DONE]`, or the error chunk.
+    async fn end(&mut self, outcome: &Outcome) {
+        match &outcome.result {
+            Ok(()) => {
+                if !outcome.finished {
+                    let finish = StreamEvent::Finish(openai::default_finish(outcome.saw_tool_call));
+                    if let Some(frame) = self.writer.event(&finish)
+                        && !self.frame(frame).await
+                    {
+                        return;
+                    }
+                }
+                if let Some(frame) = self.writer.usage(&outcome.usage)
+                    && !self.frame(frame).await
+                {
+                    return;
+                }
+                self.frame(openai::DONE.to_owned()).await;
+            }
+            Err(LlmError::Cancelled) => {}
+            Err(e) => {
+                let frame = self.writer.error(&OaiError::from(e));
+                self.frame(frame).await;
+            }
+        }
     }
 }
 
@@ -77,27 +104,5 @@ async fn relay(state: AppState, streaming: llm::Streaming, mut sink: SseSink) {
     // A client gone before the first frame is seen by the reader at once (the call is still
     // settled and accounted).
     sink.frame(sink.writer.start()).await;
-    let outcome = streaming.relay(&state, &mut sink).await;
-    match &outcome.result {
-        Ok(()) => {
-            let mut ok = true;
-            if !outcome.finished {
-                let finish = StreamEvent::Finish(openai::default_finish(outcome.saw_tool_call));
-                if let Some(frame) = sink.writer.event(&finish) {
-                    ok = sink.frame(frame).await;
-                }
-            }
-            if ok && let Some(frame) = sink.writer.usage(&outcome.usage) {
-                ok = sink.frame(frame).await;
-            }
-            if ok {
-                sink.frame(openai::DONE.to_owned()).await;
-            }
-        }
-        Err(LlmError::Cancelled) => {}
-        Err(e) => {
-            let frame = sink.writer.error(&OaiError::from(e));
-            sink.frame(frame).await;
-        }
-    }
+    streaming.relay(&state, &mut sink).await;
 }

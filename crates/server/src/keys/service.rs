@@ -2,6 +2,7 @@
 //! on every request (keyed hash, then the owner's current state).
 
 use chrono::{Duration, Utc};
+use rand::seq::IndexedRandom;
 use uuid::Uuid;
 
 use super::store::{self, ApiKey};
@@ -19,11 +20,10 @@ const MAX_KEYS_PER_USER: u64 = 100;
 /// `len` random characters of `[0-9A-Za-z]` (43 of them carry 256 bits): no `-` or `_`, so
 /// a double-click selects the whole key.
 fn random_base62(len: usize) -> String {
-    use rand::Rng;
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut rng = rand::rng();
     (0..len)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .map(|_| char::from(*ALPHABET.choose(&mut rng).unwrap_or(&b'0')))
         .collect()
 }
 

@@ -255,14 +255,24 @@ impl Streaming {
             state.llm.breakers.record_failure(&ch.target);
         }
         let usage = meter.usage(state, &call.request.messages).await;
-        settle(state, admission, &meter, usage, result.as_ref().copied()).await;
-        Outcome {
+        let outcome = Outcome {
             usage,
             result,
             finished: meter.finished,
             saw_tool_call: meter.saw_tool_call,
-            text: meter.text,
-        }
+            // The usage event does not need the text.
+            text: std::mem::take(&mut meter.text),
+        };
+        sink.end(&outcome).await;
+        settle(
+            state,
+            admission,
+            &meter,
+            usage,
+            outcome.result.as_ref().copied(),
+        )
+        .await;
+        outcome
     }
 }
 

@@ -33,6 +33,13 @@ pub trait Sink: Send {
     fn gone(&self) -> impl Future<Output = ()> + Send {
         std::future::pending()
     }
+
+    /// Writes the closing frames once the outcome is known, before the call is settled and
+    /// accounted (so the caller never waits for the bookkeeping). Nothing, by default.
+    fn end(&mut self, outcome: &super::call::Outcome) -> impl Future<Output = ()> + Send {
+        let _ = outcome;
+        std::future::ready(())
+    }
 }
 
 /// An upstream stream that has produced its first events.
@@ -107,7 +114,9 @@ pub(super) async fn read<S: Sink>(
         first,
     } = opened;
     let config = &state.config.gateway;
-    let deadline = tokio::time::Instant::now() + config.max_stream;
+    // One timer for the whole stream, not one per chunk.
+    let deadline = tokio::time::sleep(config.max_stream);
+    tokio::pin!(deadline);
     let mut pending = first;
     loop {
         for ev in &pending {
@@ -122,7 +131,7 @@ pub(super) async fn read<S: Sink>(
         let next = tokio::select! {
             () = cancel.cancelled() => return Err(cancelled(state)),
             () = sink.gone() => return Err(LlmError::Cancelled),
-            () = tokio::time::sleep_until(deadline) => {
+            () = &mut deadline => {
                 return Err(LlmError::Broken(UpstreamError::Deadline(config.max_stream.as_secs())));
             }
             r = tokio::time::timeout(config.stream_idle_timeout, body.next()) => r,

@@ -8,11 +8,11 @@ use llm_adapters::types::ProviderKind;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
+use super::keys::new_key;
 use super::store::{self, Provider, ProviderKey};
 use super::types::{
     CreateProviderRequest, DefaultParams, KeyInfo, ProviderResponse, UpdateProviderRequest,
 };
-use super::keys::new_key;
 use super::validate;
 use crate::audit::{self, AuditEvent};
 use crate::auth::service::{AuthContext, ClientInfo};

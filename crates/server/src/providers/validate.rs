@@ -187,13 +187,12 @@ pub fn int_in(field: &str, v: i32, min: i32, max: i32) -> ApiResult<i32> {
 /// characters or fewer show only their last two.
 pub fn hint(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
+    let tail = |k: usize| -> String { chars.iter().skip(chars.len().saturating_sub(k)).collect() };
     if chars.len() <= 12 {
-        let tail: String = chars[chars.len().saturating_sub(2)..].iter().collect();
-        return format!("…{tail}");
+        return format!("…{}", tail(2));
     }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
+    let head: String = chars.iter().take(3).collect();
+    format!("{head}…{}", tail(4))
 }
 
 #[cfg(test)]

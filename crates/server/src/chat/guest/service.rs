@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::{GuestChatBody, GuestInfo, GuestSettings, GuestTurn};
 use crate::auth::service::{AuthContext, ClientInfo};
 use crate::error::{ApiError, ApiResult};
-use crate::llm::{self, Call, Caller, LlmError, Sink, Source};
+use crate::llm::{self, Call, Caller, LlmError, Outcome, Sink, Source};
 use crate::state::AppState;
 use crate::system::store as settings_store;
 
@@ -177,16 +177,7 @@ pub async fn chat(
     let (tx, rx) = mpsc::channel(16);
     let task_state = state.clone();
     state.tasks.spawn(async move {
-        let mut sink = GuestSink { tx };
-        let outcome = streaming.relay(&task_state, &mut sink).await;
-        let end = match &outcome.result {
-            Ok(()) => sse_event("done", &json!({"content": outcome.text})),
-            Err(e) => sse_event(
-                "error",
-                &json!({"code": e.code(), "message": e.to_string()}),
-            ),
-        };
-        let _ = sink.tx.send(Ok(end)).await;
+        streaming.relay(&task_state, &mut GuestSink { tx }).await;
     });
     Ok(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
@@ -223,5 +214,17 @@ impl Sink for GuestSink {
 
     async fn gone(&self) {
         self.tx.closed().await;
+    }
+
+    async fn end(&mut self, outcome: &Outcome) {
+        let end = match &outcome.result {
+            Ok(()) => sse_event("done", &json!({"content": outcome.text})),
+            Err(e) => sse_event(
+                "error",
+                &json!({"code": e.code(), "message": e.to_string()}),
+            ),
+        };
+        // A guest who left gets nothing more.
+        let _ = self.tx.send(Ok(end)).await;
     }
 }

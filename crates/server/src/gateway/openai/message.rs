@@ -1,10 +1,7 @@
 //! One chat message and its parts, the response format, tools and tool choice, as OpenAI
 //! clients send them.
 
-use llm_adapters::types::{
-    ContentPart, Message,
-    ResponseFormat, Role, Tool, ToolCall, ToolChoice,
-};
+use llm_adapters::types::{ContentPart, Message, ResponseFormat, Role, Tool, ToolCall, ToolChoice};
 use serde_json::{Value, json};
 
 use super::super::error::OaiError;
@@ -239,4 +236,3 @@ pub(super) fn parse_tool_choice(v: Option<&Value>) -> Result<Option<ToolChoice>,
             .ok_or_else(|| invalid("'tool_choice.function.name' is required", "tool_choice")),
     }
 }
-

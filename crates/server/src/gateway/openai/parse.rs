@@ -1,9 +1,7 @@
 //! Chat Completions and Embeddings requests parsed into the internal model; every problem
 //! is named by its field.
 
-use llm_adapters::types::{
-    ChatRequest, EmbeddingRequest, Message,
-};
+use llm_adapters::types::{ChatRequest, EmbeddingRequest, Message};
 use serde_json::{Map, Value};
 
 use super::super::error::OaiError;

@@ -1,11 +1,16 @@
 //! Answers, stream chunks and usage rendered exactly as OpenAI does.
 
-use llm_adapters::types::{
-    ChatResponse, FinishReason, StreamEvent, ToolCall, Usage,
-};
+use llm_adapters::types::{ChatResponse, FinishReason, StreamEvent, ToolCall, Usage};
 use serde_json::{Value, json};
 
 use super::super::error::OaiError;
+
+/// Sets `key` on a JSON object (built here, so always an object).
+fn set(target: &mut Value, key: &str, value: Value) {
+    if let Some(obj) = target.as_object_mut() {
+        obj.insert(key.to_owned(), value);
+    }
+}
 
 /// OpenAI's usage object.
 pub fn usage_json(u: &Usage) -> Value {
@@ -46,7 +51,7 @@ pub fn render_completion(
         "refusal": null,
     });
     if !res.tool_calls.is_empty() {
-        message["tool_calls"] = tool_calls_json(&res.tool_calls);
+        set(&mut message, "tool_calls", tool_calls_json(&res.tool_calls));
     }
     json!({
         "id": id,
@@ -93,7 +98,7 @@ impl ChunkWriter {
             "choices": choices,
         });
         if self.include_usage {
-            chunk["usage"] = usage.unwrap_or(Value::Null);
+            set(&mut chunk, "usage", usage.unwrap_or(Value::Null));
         }
         format!("data: {chunk}\n\n")
     }
@@ -120,11 +125,13 @@ impl ChunkWriter {
             } => {
                 let mut call = json!({"index": index, "function": {"arguments": arguments}});
                 if let Some(id) = id {
-                    call["id"] = json!(id);
-                    call["type"] = json!("function");
+                    set(&mut call, "id", json!(id));
+                    set(&mut call, "type", json!("function"));
                 }
-                if let Some(name) = name {
-                    call["function"]["name"] = json!(name);
+                if let Some(name) = name
+                    && let Some(function) = call.get_mut("function")
+                {
+                    set(function, "name", json!(name));
                 }
                 json!({"index": 0, "delta": {"tool_calls": [call]}, "logprobs": null, "finish_reason": null})
             }
