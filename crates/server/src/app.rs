@@ -51,10 +51,15 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             admin::router()
                 .merge(crate::oauth::admin_router())
                 .merge(crate::chat::admin_router())
+                .merge(crate::usage::admin_router())
+                .merge(crate::limits::admin_router())
                 .nest("/providers", crate::providers::admin_router()),
         )
         .nest("/providers", crate::providers::router())
-        .nest("/keys", crate::keys::router())
+        .nest(
+            "/keys",
+            crate::keys::router().merge(crate::limits::keys_router()),
+        )
         .nest("/files", crate::files::router())
         .nest("/llm", crate::chat::router())
         .nest("/share", crate::chat::share_router());
@@ -120,7 +125,8 @@ impl Application {
             );
         }
         let (usage, usage_rx) = crate::usage::UsageSender::channel();
-        let llm = crate::llm::LlmState::new(usage);
+        let mut llm = crate::llm::LlmState::new(usage);
+        llm.hooks = Box::new(crate::limits::hooks::Metered);
         llm.tokenizer.warm();
         let outbound = crate::net::OutboundClients::new(config.gateway.outbound_allow.clone());
         let state = AppState::new(AppInner {
@@ -138,6 +144,7 @@ impl Application {
             llm,
             outbound,
             chat: crate::chat::ChatState::default(),
+            limits: crate::limits::LimitState::default(),
         });
         crate::usage::writer::spawn_writer(
             state.db.clone(),

@@ -19,6 +19,7 @@ pub mod files;
 pub mod gateway;
 pub mod http;
 pub mod keys;
+pub mod limits;
 pub mod llm;
 pub mod mail;
 pub mod net;

@@ -46,6 +46,8 @@ pub struct AppInner {
     pub outbound: crate::net::OutboundClients,
     /// Chat replies in progress.
     pub chat: crate::chat::ChatState,
+    /// Limits in effect and this instance's budget and rate counters.
+    pub limits: crate::limits::LimitState,
 }
 
 impl AppState {

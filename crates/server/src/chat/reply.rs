@@ -364,6 +364,15 @@ async fn begin(
     if emotion_reading {
         request.response_format = Some(super::emotion::response_format());
     }
+    // Limits and budgets answer before anything is written (a refusal is a 429, no rows).
+    let role = crate::llm::meter::role_name(&actor.user.role);
+    let caller = llm::Caller {
+        user_id: Some(actor.user.id),
+        api_key_id: None,
+        source: llm::Source::Chat,
+        role,
+    };
+    let admission = llm::admit(state, caller, &model, &request, true).await?;
     let mut assistant = new_message(&session, actor.user.id, Some(question.id), "assistant");
     assistant.id = slot.assistant_id();
     assistant.status = "streaming".to_owned();
@@ -382,6 +391,8 @@ async fn begin(
             assistant,
             make_title,
             emotion_reading,
+            role,
+            admission,
         },
     );
     Ok(Started {

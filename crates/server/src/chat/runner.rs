@@ -36,6 +36,10 @@ pub struct Job {
     pub make_title: bool,
     /// Check the answer against the emotion reading schema.
     pub emotion_reading: bool,
+    /// The user's role (for role limits).
+    pub role: &'static str,
+    /// The call's admission (limits checked before the rows were written).
+    pub admission: crate::llm::hooks::Admission,
 }
 
 /// A session's run slot, reserved before anything is written: a second send to the session
@@ -153,14 +157,18 @@ async fn generate(state: &AppState, run: &Run, job: Job) {
         assistant: mut msg,
         make_title,
         emotion_reading,
+        role,
+        admission,
         ..
     } = job;
     let caller = Caller {
         user_id: Some(msg.user_id),
         api_key_id: None,
         source: Source::Chat,
+        role,
     };
-    let mut call = Call::new(state, caller, &model, channels.clone(), request.clone());
+    let mut call =
+        Call::new(state, caller, &model, channels.clone(), request.clone()).admitted(admission);
     call.cancel = run.cancel.clone();
     if emotion_reading {
         call.validate = Some(emotion_schema);
@@ -205,7 +213,10 @@ async fn generate(state: &AppState, run: &Run, job: Job) {
     if make_title && result.is_ok() {
         super::titles::spawn(
             state,
-            msg.user_id,
+            Caller {
+                source: Source::Title,
+                ..caller
+            },
             msg.session_id,
             model,
             request,

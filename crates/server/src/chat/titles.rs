@@ -7,7 +7,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::store;
-use crate::llm::{self, Call, Caller, Channel, Source};
+use crate::llm::{self, Call, Caller, Channel};
 use crate::state::AppState;
 
 /// Longest title kept.
@@ -57,7 +57,7 @@ pub fn clean(raw: &str) -> Option<String> {
 /// Asks the model for a title in the background.
 pub fn spawn(
     state: &AppState,
-    user_id: Uuid,
+    caller: Caller,
     session_id: Uuid,
     model: String,
     request: ChatRequest,
@@ -65,6 +65,9 @@ pub fn spawn(
     channels: Vec<Channel>,
 ) {
     let state = state.clone();
+    let Some(user_id) = caller.user_id else {
+        return;
+    };
     let span = tracing::info_span!("title", %session_id);
     state.clone().tasks.spawn(
         async move {
@@ -77,11 +80,6 @@ pub fn spawn(
                     Err(_) => (model, channels),
                 },
                 None => (model, channels),
-            };
-            let caller = Caller {
-                user_id: Some(user_id),
-                api_key_id: None,
-                source: Source::Title,
             };
             let call = Call::new(&state, caller, &model, channels, prompt);
             // A failed call leaves the fallback title (the pipeline logged and accounted it).

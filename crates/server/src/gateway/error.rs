@@ -22,6 +22,8 @@ pub struct OaiError {
     pub param: Option<String>,
     /// Seconds to wait (429).
     pub retry_after: Option<u64>,
+    /// Rate-limit headers.
+    pub rate: Option<Box<crate::llm::error::RateHeaders>>,
 }
 
 impl OaiError {
@@ -34,6 +36,7 @@ impl OaiError {
             code: None,
             param: param.map(str::to_owned),
             retry_after: None,
+            rate: None,
         }
     }
 
@@ -46,6 +49,7 @@ impl OaiError {
             code: Some("invalid_api_key"),
             param: None,
             retry_after: None,
+            rate: None,
         }
     }
 
@@ -58,6 +62,7 @@ impl OaiError {
             code: None,
             param: None,
             retry_after: None,
+            rate: None,
         }
     }
 
@@ -83,6 +88,10 @@ impl From<&LlmError> for OaiError {
             code: Some(e.openai_code()).filter(|c| *c != "invalid_request_error"),
             param: e.param().map(str::to_owned),
             retry_after: e.retry_after(),
+            rate: match e {
+                LlmError::Limited { rate, .. } => rate.clone().map(Box::new),
+                _ => None,
+            },
         }
     }
 }
@@ -100,6 +109,14 @@ impl IntoResponse for OaiError {
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        for (name, value) in self.rate.iter().flat_map(|r| r.pairs()) {
+            if let (Ok(n), Ok(v)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) {
+                res.headers_mut().insert(n, v);
+            }
         }
         res
     }

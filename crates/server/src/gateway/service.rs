@@ -16,6 +16,7 @@ pub fn caller(key: &KeyContext) -> Caller {
         user_id: Some(key.user.id),
         api_key_id: Some(key.key.id),
         source: Source::Api,
+        role: llm::meter::role_name(&key.user.role),
     }
 }
 

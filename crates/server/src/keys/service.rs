@@ -115,6 +115,16 @@ pub async fn list(state: &AppState, actor: &AuthContext) -> ApiResult<Vec<KeyRes
     Ok(keys.iter().map(info).collect())
 }
 
+/// One of the caller's live keys (anyone else's is a 404).
+pub async fn get_own(state: &AppState, actor: &AuthContext, id: Uuid) -> ApiResult<KeyResponse> {
+    store::list_keys(&state.db.conn, actor.user.id)
+        .await?
+        .iter()
+        .find(|k| k.id == id)
+        .map(info)
+        .ok_or_else(|| ApiError::NotFound("no such key".to_owned()))
+}
+
 /// Revokes one of the caller's keys at once.
 pub async fn revoke(
     state: &AppState,

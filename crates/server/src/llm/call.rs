@@ -36,6 +36,8 @@ pub struct Call {
     pub validate: Option<Validator>,
     /// Attempts at most (`None`: one plus the configured retries).
     pub attempts: Option<usize>,
+    /// Admitted already by [`admit`] (the chat admits before it writes anything).
+    admitted_early: std::sync::Mutex<Option<Admission>>,
 }
 
 impl Call {
@@ -55,7 +57,17 @@ impl Call {
             cancel: state.shutdown.child_token(),
             validate: None,
             attempts: None,
+            admitted_early: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Uses an admission from [`admit`] instead of admitting again.
+    pub fn admitted(self, admission: Admission) -> Self {
+        *self
+            .admitted_early
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(admission);
+        self
     }
 
     fn plan(&self) -> Plan<'_> {
@@ -63,6 +75,7 @@ impl Call {
             caller: self.caller,
             model: &self.model,
             max_tokens: self.request.max_tokens,
+            prompt: &self.request.messages,
         }
     }
 }
@@ -93,8 +106,36 @@ pub struct Completion {
     pub channel: Channel,
 }
 
-async fn admit(state: &AppState, call: &Call) -> Result<Admission, LlmError> {
-    state.llm.hooks.before(state, &call.plan()).await
+/// The before step on its own, for a front end that must know the answer before it writes
+/// anything: a refusal is accounted here; an admission goes into [`Call::admitted`].
+pub async fn admit(
+    state: &AppState,
+    caller: Caller,
+    model: &str,
+    request: &ChatRequest,
+    stream: bool,
+) -> Result<Admission, LlmError> {
+    let plan = Plan {
+        caller,
+        model,
+        max_tokens: request.max_tokens,
+        prompt: &request.messages,
+    };
+    match state.llm.hooks.before(state, &plan).await {
+        Ok(a) => Ok(a),
+        Err(e) => {
+            let meter = Meter::start(caller, model, stream);
+            settle(
+                state,
+                Admission::default(),
+                &meter,
+                Usage::default(),
+                Err(&e),
+            )
+            .await;
+            Err(e)
+        }
+    }
 }
 
 /// The after step: settle, then the usage event.
@@ -105,7 +146,14 @@ async fn settle(
     usage: Usage,
     result: Result<(), &LlmError>,
 ) {
-    let event = meter.event(usage, result);
+    let mut event = meter.event(usage, result);
+    event.cost_nanos = state
+        .llm
+        .prices
+        .prices(state)
+        .await
+        .of(&event.model, event.upstream_model.as_deref())
+        .map_or(0, |p| p.cost_nanos(&usage));
     state.llm.hooks.after(state, admission, &event).await;
     state.llm.usage.record(event);
 }
@@ -134,7 +182,16 @@ where
     F: FnMut(Channel) -> Fut,
     Fut: std::future::Future<Output = Result<T, upstream::UpstreamError>>,
 {
-    let admission = match admit(state, call).await {
+    let admitted = call
+        .admitted_early
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let before = match admitted {
+        Some(a) => Ok(a),
+        None => state.llm.hooks.before(state, &call.plan()).await,
+    };
+    let admission = match before {
         Ok(a) => a,
         Err(e) => {
             settle(

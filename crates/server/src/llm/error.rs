@@ -34,6 +34,10 @@ pub enum LlmError {
         message: String,
         /// Seconds until it resets.
         retry_after_secs: u64,
+        /// A budget (not a rate limit) is spent.
+        budget: bool,
+        /// The rate limit's state, for the `x-ratelimit-*` headers.
+        rate: Option<RateHeaders>,
     },
     /// The caller cancelled (stop button, client gone).
     #[error("the call was cancelled")]
@@ -97,6 +101,7 @@ impl LlmError {
             Self::Upstream(e) => Self::upstream_code(e),
             Self::Broken(_) | Self::ShuttingDown => "incomplete",
             Self::InvalidOutput(_) => "invalid_structured_output",
+            Self::Limited { budget: true, .. } => "budget_exceeded",
             Self::Limited { .. } => "rate_limit_exceeded",
             Self::Cancelled => "cancelled",
             Self::Internal => "internal_error",
@@ -113,6 +118,9 @@ impl LlmError {
 
     /// OpenAI's error `type`.
     pub fn openai_type(&self) -> &'static str {
+        if let Self::Limited { budget: true, .. } = self {
+            return "insufficient_quota";
+        }
         match self.status().as_u16() {
             429 => "rate_limit_error",
             400..=499 => "invalid_request_error",
@@ -145,6 +153,33 @@ impl LlmError {
     }
 }
 
+/// OpenAI's rate-limit headers: limit, remaining and reset, for requests and tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateHeaders {
+    /// `(limit, remaining, reset seconds)` of requests per minute.
+    pub requests: Option<(u64, u64, u64)>,
+    /// The same for tokens per minute.
+    pub tokens: Option<(u64, u64, u64)>,
+}
+
+impl RateHeaders {
+    /// The headers as `(name, value)` pairs.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (what, v) in [("requests", self.requests), ("tokens", self.tokens)] {
+            if let Some((limit, remaining, reset)) = v {
+                out.push((format!("x-ratelimit-limit-{what}"), limit.to_string()));
+                out.push((
+                    format!("x-ratelimit-remaining-{what}"),
+                    remaining.to_string(),
+                ));
+                out.push((format!("x-ratelimit-reset-{what}"), format!("{reset}s")));
+            }
+        }
+        out
+    }
+}
+
 impl From<LlmError> for crate::error::ApiError {
     fn from(e: LlmError) -> Self {
         use crate::error::ApiError;
@@ -158,6 +193,7 @@ impl From<LlmError> for crate::error::ApiError {
             LlmError::Limited {
                 message,
                 retry_after_secs,
+                ..
             } => ApiError::TooManyRequests {
                 message: message.clone(),
                 retry_after_secs: *retry_after_secs,

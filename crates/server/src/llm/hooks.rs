@@ -5,6 +5,8 @@
 //! gets its `after` and its usage event.
 
 use futures::future::BoxFuture;
+use llm_adapters::types::Message;
+use uuid::Uuid;
 
 use super::error::LlmError;
 use super::meter::Caller;
@@ -20,13 +22,35 @@ pub struct Plan<'a> {
     pub model: &'a str,
     /// Answer tokens asked for at most (`None`: the provider's default).
     pub max_tokens: Option<u32>,
+    /// The prompt.
+    pub prompt: &'a [Message],
+}
+
+/// Whose limits a counter belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A user (all their calls).
+    User(Uuid),
+    /// One API key.
+    Key(Uuid),
+}
+
+/// Cost (nano-units of the currency) and tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Amount {
+    /// Nano-units.
+    pub cost_nanos: i64,
+    /// Tokens.
+    pub tokens: i64,
 }
 
 /// What the before step granted; handed back to the after step to settle.
 #[derive(Debug, Default)]
 pub struct Admission {
-    /// Tokens set aside for this call (0: nothing reserved).
-    pub reserved_tokens: u64,
+    /// Budget reservations made for this call.
+    pub reservations: Vec<(Owner, Amount)>,
+    /// Rate-limit window entries of this call.
+    pub rate_entries: Vec<(Owner, u64)>,
 }
 
 /// Limits and budgets around every call.

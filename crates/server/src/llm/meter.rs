@@ -50,6 +50,17 @@ pub struct Caller {
     pub api_key_id: Option<Uuid>,
     /// Which front end.
     pub source: Source,
+    /// The user's role (`admin`, `user`; `guest` without an account), for role limits.
+    pub role: &'static str,
+}
+
+/// The role name a limit row uses for a stored role.
+pub fn role_name(role: &str) -> &'static str {
+    match role {
+        "admin" => "admin",
+        "guest" => "guest",
+        _ => "user",
+    }
 }
 
 /// The running account of one call.
@@ -180,6 +191,7 @@ impl Meter {
             prompt_tokens: usage.prompt_tokens,
             completion_tokens: usage.completion_tokens,
             cached_tokens: usage.cached_tokens,
+            cost_nanos: 0,
             latency: self.started.elapsed(),
             ttft: self.ttft,
             status,

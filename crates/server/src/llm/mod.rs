@@ -18,7 +18,7 @@ pub mod upstream;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use call::{Call, Completion, Outcome, Streaming, complete, embed, open, refuse};
+pub use call::{Call, Completion, Outcome, Streaming, admit, complete, embed, open, refuse};
 pub use error::LlmError;
 pub use meter::{Caller, Source};
 pub use route::Channel;
@@ -44,6 +44,8 @@ pub struct LlmConfig {
 pub struct LlmState {
     /// Providers with decrypted keys.
     pub snapshots: SnapshotCache,
+    /// The price table.
+    pub prices: SnapshotCache<crate::usage::prices::Prices>,
     /// Circuit breakers.
     pub breakers: route::Breakers,
     /// Usage events out.
@@ -65,6 +67,7 @@ impl LlmState {
     pub fn new(usage: UsageSender) -> Self {
         Self {
             snapshots: SnapshotCache::default(),
+            prices: SnapshotCache::default(),
             breakers: route::Breakers::default(),
             usage,
             tokenizer: Arc::new(tokens::Tokenizer::default()),

@@ -63,6 +63,7 @@ pub async fn test(
         user_id: Some(actor.user.id),
         api_key_id: None,
         source: Source::Test,
+        role: crate::llm::meter::role_name(&actor.user.role),
     };
     let started = Instant::now();
     // One attempt on this provider's channel: a test reports what this channel does.

@@ -34,6 +34,8 @@ pub mod events {
         pub completion_tokens: i64,
         /// Cached input tokens.
         pub cached_tokens: i64,
+        /// Cost in nano-units of the currency.
+        pub cost_nanos: i64,
         /// Whole call, milliseconds.
         pub latency_ms: i64,
         /// Time to first token (streams), milliseconds.

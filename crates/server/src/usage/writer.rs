@@ -44,6 +44,8 @@ pub struct UsageEvent {
     pub completion_tokens: u64,
     /// Cached input tokens.
     pub cached_tokens: u64,
+    /// Cost in nano-units of the price table's currency (0: no price).
+    pub cost_nanos: i64,
     /// Whole call.
     pub latency: Duration,
     /// Time to first token.
@@ -80,6 +82,7 @@ impl From<UsageEvent> for events::ActiveModel {
             prompt_tokens: Set(tokens(e.prompt_tokens)),
             completion_tokens: Set(tokens(e.completion_tokens)),
             cached_tokens: Set(tokens(e.cached_tokens)),
+            cost_nanos: Set(e.cost_nanos),
             latency_ms: Set(ms(e.latency)),
             ttft_ms: Set(e.ttft.map(ms)),
             status: Set(i32::from(e.status)),

@@ -29,6 +29,7 @@ mod errors;
 mod files;
 mod gateway;
 mod lifecycle;
+mod limits;
 mod oidc;
 mod pipeline;
 mod providers;

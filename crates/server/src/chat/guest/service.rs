@@ -163,6 +163,7 @@ pub async fn chat(
         user_id: None,
         api_key_id: None,
         source: Source::Guest,
+        role: "guest",
     };
     // Guests reach shared providers only: the nil id owns no personal provider.
     let channels = match llm::route::channels(state, uuid::Uuid::nil(), &model).await {

@@ -14,6 +14,7 @@ mod m20261124_000001_chat;
 mod m20261124_000002_files;
 mod m20261124_000003_chat_images;
 mod m20261206_000001_chat_search;
+mod m20261206_000002_metering;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_files::Migration),
             Box::new(m20261124_000003_chat_images::Migration),
             Box::new(m20261206_000001_chat_search::Migration),
+            Box::new(m20261206_000002_metering::Migration),
         ]
     }
 }

@@ -1,0 +1,191 @@
+//! The pipeline's before and after steps with limits: rate limits first (nothing to undo
+//! beyond the window entry), then a reservation of the call's worst case on each budget that
+//! applies (the user's own or their role's, and the API key's); after the call, the real cost
+//! replaces the reservations. Calls of subjects without limits pass straight through.
+
+use chrono::Utc;
+use futures::future::BoxFuture;
+
+use super::table::Limits;
+use crate::llm::LlmError;
+use crate::llm::hooks::{Admission, Amount, Hooks, Owner, Plan};
+use crate::state::AppState;
+use crate::usage::UsageEvent;
+
+/// Output tokens reserved when neither the call nor the price table bounds the answer.
+pub const DEFAULT_OUTPUT_CAP: u64 = 4_096;
+/// Tokens added to a prompt's estimate (and a quarter of it) when reserving.
+const PROMPT_MARGIN: u64 = 16;
+
+/// Limits and budgets on every call.
+#[derive(Debug, Default)]
+pub struct Metered;
+
+fn i64_of(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn owners<'a>(table: &'a super::table::LimitTable, plan: &Plan<'_>) -> Vec<(Owner, &'a Limits)> {
+    let mut out = Vec::new();
+    if let Some(user) = plan.caller.user_id
+        && let Some(l) = table.for_user(user, plan.caller.role)
+    {
+        out.push((Owner::User(user), l));
+    }
+    if let Some(key) = plan.caller.api_key_id
+        && let Some(l) = table.for_key(key)
+    {
+        out.push((Owner::Key(key), l));
+    }
+    out
+}
+
+/// The call's worst case: its prompt and the longest answer it may get, priced.
+async fn worst_case(state: &AppState, plan: &Plan<'_>) -> Amount {
+    let prompt = plan.prompt.to_vec();
+    let prompt_tokens = state
+        .llm
+        .tokenizer
+        .count_off_thread(move |t| t.count_messages(&prompt))
+        .await;
+    let prices = state.llm.prices.prices(state).await;
+    let price = prices.of(plan.model, None);
+    let output = plan.max_tokens.map(u64::from).unwrap_or_else(|| {
+        price
+            .and_then(|p| p.max_output_tokens)
+            .unwrap_or(DEFAULT_OUTPUT_CAP)
+    });
+    // A provider's tokenizer may count the prompt differently from o200k: reserve a margin,
+    // so a budget is not overspent by what the estimate missed.
+    let prompt_tokens = prompt_tokens + prompt_tokens / 4 + PROMPT_MARGIN;
+    let usage = llm_adapters::types::Usage {
+        prompt_tokens,
+        completion_tokens: output,
+        cached_tokens: 0,
+    };
+    Amount {
+        cost_nanos: price.map_or(0, |p| p.cost_nanos(&usage)),
+        tokens: i64_of(prompt_tokens.saturating_add(output)),
+    }
+}
+
+fn undo(state: &AppState, admission: &Admission) {
+    for (owner, reserved) in &admission.reservations {
+        state
+            .limits
+            .budgets
+            .settle(*owner, *reserved, Amount::default());
+    }
+    for (owner, id) in &admission.rate_entries {
+        state.limits.rates.forget(*owner, *id);
+    }
+}
+
+fn who(owner: Owner) -> &'static str {
+    match owner {
+        Owner::User(_) => "your account",
+        Owner::Key(_) => "this API key",
+    }
+}
+
+async fn admit(state: &AppState, plan: &Plan<'_>) -> Result<Admission, LlmError> {
+    let table = state.limits.table.limits(state).await.map_err(|e| {
+        tracing::error!(error = %e, "reading limits failed; refusing the call");
+        LlmError::Internal
+    })?;
+    let owners = owners(&table, plan);
+    if owners.is_empty() {
+        return Ok(Admission::default());
+    }
+    let amount = worst_case(state, plan).await;
+    let mut admission = Admission::default();
+    let tokens = u64::try_from(amount.tokens).unwrap_or(0);
+    for (owner, l) in &owners {
+        if l.rpm.is_none() && l.tpm.is_none() {
+            continue;
+        }
+        match state.limits.rates.admit(*owner, l.rpm, l.tpm, tokens) {
+            Ok(id) => admission.rate_entries.push((*owner, id)),
+            Err(r) => {
+                undo(state, &admission);
+                return Err(LlmError::Limited {
+                    message: format!(
+                        "Rate limit reached for {}: too many {} per minute; try again in {} s",
+                        who(*owner),
+                        r.what,
+                        r.retry_after_secs
+                    ),
+                    retry_after_secs: r.retry_after_secs,
+                    budget: false,
+                    rate: Some(r.headers),
+                });
+            }
+        }
+    }
+    for (owner, l) in owners.iter().filter(|(_, l)| l.has_budget()) {
+        let reserved = state
+            .limits
+            .budgets
+            .reserve(state, *owner, l, amount)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading spent budget failed; refusing the call");
+                undo(state, &admission);
+                LlmError::Internal
+            })?;
+        if let Err(spent) = reserved {
+            undo(state, &admission);
+            let (when, secs) = match spent.resets_at {
+                Some(t) => (
+                    format!("it resets at {}", t.to_rfc3339()),
+                    u64::try_from((t - Utc::now()).num_seconds())
+                        .unwrap_or(0)
+                        .max(1),
+                ),
+                None => ("it does not reset".to_owned(), 0),
+            };
+            return Err(LlmError::Limited {
+                message: format!(
+                    "The {} budget of {} is spent (this call could cost more than what is left); {when}",
+                    l.period.as_str(),
+                    who(*owner)
+                ),
+                retry_after_secs: secs,
+                budget: true,
+                rate: None,
+            });
+        }
+        admission.reservations.push((*owner, amount));
+    }
+    Ok(admission)
+}
+
+impl Hooks for Metered {
+    fn before<'a>(
+        &'a self,
+        state: &'a AppState,
+        plan: &'a Plan<'a>,
+    ) -> BoxFuture<'a, Result<Admission, LlmError>> {
+        Box::pin(admit(state, plan))
+    }
+
+    fn after<'a>(
+        &'a self,
+        state: &'a AppState,
+        admission: Admission,
+        event: &'a UsageEvent,
+    ) -> BoxFuture<'a, ()> {
+        let tokens = event.prompt_tokens.saturating_add(event.completion_tokens);
+        for (owner, reserved) in &admission.reservations {
+            let used = Amount {
+                cost_nanos: event.cost_nanos,
+                tokens: i64_of(tokens),
+            };
+            state.limits.budgets.settle(*owner, *reserved, used);
+        }
+        for (owner, id) in &admission.rate_entries {
+            state.limits.rates.settle(*owner, *id, tokens);
+        }
+        Box::pin(async {})
+    }
+}

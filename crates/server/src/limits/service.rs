@@ -1,0 +1,149 @@
+//! Limit rules: validation and changes of the limits of roles, users and API keys (each
+//! change audited, the cached table invalidated). No axum, no SQL.
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::store::{self, LimitRow};
+use super::table::Period;
+use super::types::{LimitBody, LimitResponse};
+use crate::audit::{self, AuditEvent};
+use crate::auth::service::{AuthContext, ClientInfo};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::usage::prices::{format_nanos, parse_price};
+
+/// Whose limits.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// Every user of a role without limits of their own.
+    Role(&'a str),
+    /// One user.
+    User(Uuid),
+    /// One API key.
+    Key(Uuid),
+}
+
+impl Subject<'_> {
+    fn parts(&self) -> (&'static str, String) {
+        match self {
+            Self::Role(r) => ("role", (*r).to_owned()),
+            Self::User(id) => ("user", id.to_string()),
+            Self::Key(id) => ("key", id.to_string()),
+        }
+    }
+}
+
+fn response(row: LimitRow) -> LimitResponse {
+    let positive = |v: Option<i64>| v.and_then(|n| u64::try_from(n).ok());
+    LimitResponse {
+        scope: row.scope,
+        subject: row.subject,
+        period: row.period,
+        max_cost: row.max_cost_nanos.map(format_nanos),
+        max_tokens: positive(row.max_tokens),
+        rpm: positive(row.rpm),
+        tpm: positive(row.tpm),
+    }
+}
+
+fn nanos_of(cost: &str) -> ApiResult<i64> {
+    let d = parse_price(cost).map_err(|p| ApiError::field("max_cost", p))?;
+    let nanos = (d * Decimal::from(1_000_000_000_i64)).trunc();
+    i64::try_from(nanos).map_err(|_| ApiError::field("max_cost", "is too large"))
+}
+
+fn checked(subject: Subject<'_>, body: &LimitBody) -> ApiResult<LimitRow> {
+    let period = body.period.as_deref().unwrap_or("day");
+    if Period::parse(period).is_none() {
+        return Err(ApiError::field("period", "must be day, month or total"));
+    }
+    let count = |field: &str, v: Option<u64>| -> ApiResult<Option<i64>> {
+        match v {
+            Some(0) => Err(ApiError::field(
+                field,
+                "must be at least 1 (null: no limit)",
+            )),
+            Some(n) => i64::try_from(n)
+                .map(Some)
+                .map_err(|_| ApiError::field(field, "is too large")),
+            None => Ok(None),
+        }
+    };
+    let (scope, subject) = subject.parts();
+    Ok(LimitRow {
+        id: Uuid::now_v7(),
+        scope: scope.to_owned(),
+        subject,
+        period: period.to_owned(),
+        max_cost_nanos: body.max_cost.as_deref().map(nanos_of).transpose()?,
+        max_tokens: count("max_tokens", body.max_tokens)?,
+        rpm: count("rpm", body.rpm)?,
+        tpm: count("tpm", body.tpm)?,
+        updated_at: Utc::now(),
+    })
+}
+
+/// 404 unless the user exists.
+pub async fn ensure_user(state: &AppState, id: Uuid) -> ApiResult<()> {
+    crate::auth::store::get_user(&state.db.conn, id)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::NotFound("no such user".to_owned()))
+}
+
+/// The limits set on `subject`, if any.
+pub async fn get(state: &AppState, subject: Subject<'_>) -> ApiResult<Option<LimitResponse>> {
+    let (scope, id) = subject.parts();
+    Ok(store::get_limit(&state.db.conn, scope, &id)
+        .await?
+        .map(response))
+}
+
+/// Sets the limits of `subject` (audited); they apply to the next call.
+pub async fn put(
+    state: &AppState,
+    actor: &AuthContext,
+    client: &ClientInfo,
+    subject: Subject<'_>,
+    body: &LimitBody,
+) -> ApiResult<LimitResponse> {
+    let row = checked(subject, body)?;
+    let txn = state.db.conn.begin().await?;
+    store::put_limit(&txn, row.clone()).await?;
+    audit::record(
+        &txn,
+        AuditEvent::new("limits.set", Some(actor.user.id), client.ip.clone()).details(
+            serde_json::json!({ "scope": row.scope, "subject": row.subject, "limits": body }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.limits.table.invalidate();
+    Ok(response(row))
+}
+
+/// Removes the limits of `subject`.
+pub async fn delete(
+    state: &AppState,
+    actor: &AuthContext,
+    client: &ClientInfo,
+    subject: Subject<'_>,
+) -> ApiResult<()> {
+    let (scope, id) = subject.parts();
+    let txn = state.db.conn.begin().await?;
+    if !store::delete_limit(&txn, scope, &id).await? {
+        return Err(ApiError::NotFound("no limits are set there".to_owned()));
+    }
+    audit::record(
+        &txn,
+        AuditEvent::new("limits.deleted", Some(actor.user.id), client.ip.clone())
+            .details(serde_json::json!({ "scope": scope, "subject": id })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.limits.table.invalidate();
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Request and response types of the limit endpoints.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The limits of a role, a user or an API key. A null field sets no limit of that kind.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitBody {
+    /// Budget window: `day`, `month` or `total` (UTC; default `day`).
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Budget in the price table's currency, as a decimal string (e.g. `"0.05"`).
+    #[serde(default)]
+    pub max_cost: Option<String>,
+    /// Budget in tokens (prompt + completion).
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    /// Requests per minute.
+    #[serde(default)]
+    pub rpm: Option<u64>,
+    /// Tokens per minute.
+    #[serde(default)]
+    pub tpm: Option<u64>,
+}
+
+/// Limits as stored, with what was spent in the current window.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LimitResponse {
+    /// `role`, `user` or `key`.
+    pub scope: String,
+    /// Role name, user id or key id.
+    pub subject: String,
+    /// Budget window.
+    pub period: String,
+    /// Budget (decimal string).
+    pub max_cost: Option<String>,
+    /// Budget in tokens.
+    pub max_tokens: Option<u64>,
+    /// Requests per minute.
+    pub rpm: Option<u64>,
+    /// Tokens per minute.
+    pub tpm: Option<u64>,
+}

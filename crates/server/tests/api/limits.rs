@@ -1,0 +1,163 @@
+//! Prices, cost, budgets and rate limits through the real API on both databases: exact cost
+//! on every usage row, a daily budget that concurrent requests cannot overspend, a key's
+//! sixth request in a minute refused with OpenAI's headers, and nobody else's limits
+//! reachable.
+
+use fake_llm::{FakeConfig, FakeLlm};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser};
+use crate::llm::{add_openai, api_key, chat, v1, wait_for_count};
+use crate::on_both_databases;
+
+async fn put(app: &TestApp, who: &TestUser, path: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .send_as(&who.access_token, Method::PUT, path, Some(body))
+        .await;
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// An app with a fake upstream reporting `prompt` and `completion` tokens for every call.
+async fn setup(
+    backend: crate::helpers::Backend,
+    prompt: u64,
+    completion: u64,
+) -> (TestApp, TestUser, FakeLlm) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    let config = FakeConfig {
+        prompt_tokens: Some(prompt),
+        completion_tokens: Some(completion),
+        ..FakeConfig::default()
+    };
+    let fake = FakeLlm::start_with(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    add_openai(&app, &admin, "Fake", &fake, "sk-up", &["fake-model"]).await;
+    (app, admin, fake)
+}
+
+on_both_databases! {
+    async fn admins_set_prices_and_every_call_is_costed_exactly(backend: Backend) {
+        let (app, admin, _fake) = setup(backend, 7, 5).await;
+        let (status, price) = put(&app, &admin, "/api/admin/prices/fake-model",
+            json!({"input_per_mtok": "2.50", "output_per_mtok": "10.00", "cached_input_per_mtok": "1.25"})).await;
+        assert_eq!(status, 200, "{price}");
+        assert_eq!(price["input_per_mtok"], "2.5");
+        let (_, list) = crate::chat::json_of(app.get_as(&admin.access_token, "/api/admin/prices").await).await;
+        assert!(list.as_array().unwrap().iter().any(|p| p["model"] == "fake-model"));
+        assert!(list.as_array().unwrap().iter().any(|p| p["model"] == "gpt-4o"), "seeded");
+        for (body, field) in [
+            (json!({"input_per_mtok": "2,50", "output_per_mtok": "1"}), "input_per_mtok"),
+            (json!({"input_per_mtok": "1", "output_per_mtok": "-3"}), "output_per_mtok"),
+            (json!({"input_per_mtok": "1", "output_per_mtok": "1", "currency": "dollars"}), "currency"),
+        ] {
+            let (status, err) = put(&app, &admin, "/api/admin/prices/fake-model", body).await;
+            assert_eq!(status, 422, "{err}");
+            assert!(err["error"]["details"]["fields"][field].is_string(), "{err}");
+        }
+        let user = app.user("paula").await;
+        assert_eq!(put(&app, &user, "/api/admin/prices/fake-model", json!({"input_per_mtok": "0", "output_per_mtok": "0"})).await.0, 403);
+        assert_eq!(app.get_as(&user.access_token, "/api/admin/prices").await.status(), 403);
+        // 7 input × 2.50 + 5 output × 10.00 per million = 0.0000675 = 67,500 nanos.
+        let key = api_key(&app, &user, json!({"name": "k"})).await;
+        let res = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(wait_for_count(&app, "SELECT COUNT(*) FROM usage_events WHERE source = 'api'", 1).await, 1);
+        assert_eq!(app.db.scalar("SELECT cost_nanos FROM usage_events WHERE source = 'api'").await, 67_500);
+        // A model without a price costs 0 and is not refused for it.
+        let res = app.send_as(&admin.access_token, Method::DELETE, "/api/admin/prices/fake-model", None).await;
+        assert_eq!(res.status(), 204);
+        let res = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(wait_for_count(&app, "SELECT COUNT(*) FROM usage_events WHERE source = 'api'", 2).await, 2);
+        assert_eq!(app.db.scalar("SELECT MIN(cost_nanos) FROM usage_events WHERE source = 'api'").await, 0);
+    }
+
+    async fn a_daily_budget_holds_under_fifty_concurrent_requests(backend: Backend) {
+        // Every call reports 5 + 10 tokens; at 1,000 per million tokens each costs 0.015.
+        let (app, admin, _fake) = setup(backend, 5, 10).await;
+        put(&app, &admin, "/api/admin/prices/fake-model", json!({"input_per_mtok": "1000", "output_per_mtok": "1000"})).await;
+        let user = app.user("bud").await;
+        let (status, quota) = put(&app, &admin, &format!("/api/admin/users/{}/quota", user.id),
+            json!({"period": "day", "max_cost": "0.05", "max_tokens": null, "rpm": null, "tpm": null})).await;
+        assert_eq!(status, 200, "{quota}");
+        assert_eq!(quota["max_cost"], "0.05");
+        let key = api_key(&app, &user, json!({"name": "k"})).await;
+        let mut body = chat("fake-model", "hi", false);
+        body["max_tokens"] = json!(10);
+        let calls = (0..50).map(|_| {
+            let (app, key, body) = (&app, key.clone(), body.clone());
+            async move { v1(app, &key, Method::POST, "/v1/chat/completions", Some(body)).await }
+        });
+        let responses = futures::future::join_all(calls).await;
+        let mut ok = 0;
+        for res in responses {
+            match res.status().as_u16() {
+                200 => ok += 1,
+                429 => {
+                    assert!(res.headers().contains_key("retry-after"));
+                    let err: Value = res.json().await.unwrap();
+                    assert_eq!(err["error"]["type"], "insufficient_quota", "{err}");
+                    assert_eq!(err["error"]["code"], "budget_exceeded");
+                }
+                other => panic!("unexpected status {other}"),
+            }
+        }
+        assert!(ok >= 1, "the budget admits at least one call");
+        let n = wait_for_count(&app, "SELECT COUNT(*) FROM usage_events WHERE status = 200", ok).await;
+        assert_eq!(n, ok);
+        let spent = app.db.scalar("SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM usage_events").await;
+        assert!(spent <= 50_000_000, "spent {spent} nanos of a 50,000,000 budget");
+        assert_eq!(spent, ok * 15_000_000, "each call cost exactly 0.015");
+        // The chat gets the same refusal in our envelope.
+        let res = app.send_as(&user.access_token, Method::POST, "/api/llm/chat", Some(json!({"message": "x", "model": "fake-model"}))).await;
+        assert_eq!(res.status(), 429);
+        let err: Value = res.json().await.unwrap();
+        assert!(err["error"]["message"].as_str().unwrap().contains("budget"), "{err}");
+        // Another user is not limited by it, and cannot read or set it.
+        let other = app.user("olga").await;
+        let other_key = api_key(&app, &other, json!({"name": "k"})).await;
+        let res = v1(&app, &other_key, Method::POST, "/v1/chat/completions", Some(body.clone())).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(app.get_as(&other.access_token, &format!("/api/admin/users/{}/quota", user.id)).await.status(), 403);
+    }
+
+    async fn a_keys_sixth_request_in_a_minute_gets_429_with_retry_after(backend: Backend) {
+        let (app, _admin, _fake) = setup(backend, 5, 5).await;
+        let user = app.user("rita").await;
+        let key = api_key(&app, &user, json!({"name": "k"})).await;
+        let (_, keys) = crate::chat::json_of(app.get_as(&user.access_token, "/api/keys").await).await;
+        let key_id = keys["items"][0]["id"].as_str().unwrap().to_owned();
+        let (status, quota) = put(&app, &user, &format!("/api/keys/{key_id}/quota"), json!({"rpm": 5})).await;
+        assert_eq!(status, 200, "{quota}");
+        for i in 0..5 {
+            let res = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await;
+            assert_eq!(res.status(), 200, "request {i}");
+        }
+        let res = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await;
+        assert_eq!(res.status(), 429);
+        let h = res.headers().clone();
+        let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+        assert_eq!(h["x-ratelimit-limit-requests"], "5");
+        assert_eq!(h["x-ratelimit-remaining-requests"], "0");
+        assert!(h["x-ratelimit-reset-requests"].to_str().unwrap().ends_with('s'));
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "rate_limit_exceeded", "{err}");
+        // The user's other key is not limited; nobody else may touch this key's limits.
+        let second = api_key(&app, &user, json!({"name": "k2"})).await;
+        let res = v1(&app, &second, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await;
+        assert_eq!(res.status(), 200);
+        let other = app.user("otto").await;
+        assert_eq!(put(&app, &other, &format!("/api/keys/{key_id}/quota"), json!({"rpm": 100})).await.0, 404);
+        assert_eq!(app.get_as(&other.access_token, &format!("/api/keys/{key_id}/quota")).await.status(), 404);
+        for (body, field) in [(json!({"rpm": 0}), "rpm"), (json!({"period": "week"}), "period"), (json!({"max_cost": "lots"}), "max_cost")] {
+            let (status, err) = put(&app, &user, &format!("/api/keys/{key_id}/quota"), body).await;
+            assert_eq!(status, 422, "{err}");
+            assert!(err["error"]["details"]["fields"][field].is_string(), "{err}");
+        }
+    }
+}
