@@ -124,7 +124,8 @@ impl Application {
                 "no admin account exists yet: open the setup URL to create one (the token works once, until the next restart), or run `llm-manager create-admin`"
             );
         }
-        let (usage, usage_rx) = crate::usage::UsageSender::channel();
+        let (usage, usage_rx) =
+            crate::usage::UsageSender::channel(metrics.llm.dropped_events.clone());
         let mut llm = crate::llm::LlmState::new(usage);
         llm.hooks = Box::new(crate::limits::hooks::Metered);
         llm.tokenizer.warm();
@@ -145,6 +146,7 @@ impl Application {
             outbound,
             chat: crate::chat::ChatState::default(),
             limits: crate::limits::LimitState::default(),
+            key_cache: crate::keys::cache::KeyCache::default(),
         });
         crate::usage::writer::spawn_writer(
             state.db.clone(),

@@ -48,6 +48,8 @@ pub struct AppInner {
     pub chat: crate::chat::ChatState,
     /// Limits in effect and this instance's budget and rate counters.
     pub limits: crate::limits::LimitState,
+    /// API-key lookups of `/v1`, kept for a second.
+    pub key_cache: crate::keys::cache::KeyCache,
 }
 
 impl AppState {

@@ -105,6 +105,8 @@ pub async fn update_user(
     )
     .await?;
     txn.commit().await?;
+    // Keys of a changed or removed user are looked up again.
+    state.key_cache.clear();
     Ok(updated)
 }
 
@@ -131,6 +133,8 @@ pub async fn delete_user(
     )
     .await?;
     txn.commit().await?;
+    // Keys of a changed or removed user are looked up again.
+    state.key_cache.clear();
     Ok(())
 }
 
@@ -165,21 +169,25 @@ pub async fn export_users(
     Ok(all)
 }
 
+/// One CSV cell: RFC 4180 quoting, and a `'` before `=+-@` so that spreadsheets do not run
+/// it as a formula.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
 /// Users as CSV (RFC 4180 quoting; cells starting with `=+-@` are prefixed with `'` so that
 /// spreadsheets do not run them as formulas).
 pub fn users_csv(users: &[UserResponse]) -> String {
-    fn cell(s: &str) -> String {
-        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{s}")
-        } else {
-            s.to_owned()
-        };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    }
+    let cell = csv_cell;
     let mut out = String::from(
         "id,username,email,email_verified,role,is_active,display_name,created_at,last_login_at\r\n",
     );

@@ -3,6 +3,7 @@
 //! file first), readiness checks and online SQLite backups.
 
 pub mod migrations;
+pub mod sql;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -22,12 +22,17 @@ type Tx = mpsc::Sender<Result<Bytes, Infallible>>;
 /// OpenAI chunks into the response body.
 struct SseSink {
     writer: ChunkWriter,
-    tx: Tx,
+    /// `None` once the stream is over: dropping the sender ends the response body at once,
+    /// before the call is settled.
+    tx: Option<Tx>,
 }
 
 impl SseSink {
     async fn frame(&self, frame: String) -> bool {
-        self.tx.send(Ok(Bytes::from(frame))).await.is_ok()
+        match &self.tx {
+            Some(tx) => tx.send(Ok(Bytes::from(frame))).await.is_ok(),
+            None => false,
+        }
     }
 }
 
@@ -44,11 +49,22 @@ impl Sink for SseSink {
     }
 
     async fn gone(&self) {
-        self.tx.closed().await;
+        match &self.tx {
+            Some(tx) => tx.closed().await,
+            None => std::future::pending().await,
+        }
     }
 
-    /// The finish chunk (if the upstream sent none), usage and `[DONE]`, or the error chunk.
+    /// The finish chunk (if the upstream sent none), usage and `[DONE]`, or the error chunk;
+    /// then the body ends.
     async fn end(&mut self, outcome: &Outcome) {
+        self.closing_frames(outcome).await;
+        self.tx = None;
+    }
+}
+
+impl SseSink {
+    async fn closing_frames(&mut self, outcome: &Outcome) {
         match &outcome.result {
             Ok(()) => {
                 if !outcome.finished {
@@ -93,7 +109,7 @@ pub async fn chat_stream(
             parsed.model,
             parsed.include_usage,
         ),
-        tx,
+        tx: Some(tx),
     };
     state.tasks.spawn(relay(state.clone(), streaming, sink));
     Ok(tokio_stream::wrappers::ReceiverStream::new(rx))

@@ -23,6 +23,8 @@ pub struct Metrics {
     duration: HistogramVec,
     in_flight: IntGauge,
     db_pool: IntGaugeVec,
+    /// LLM calls, tokens, cost, latency.
+    pub llm: crate::usage::metrics::LlmMetrics,
 }
 
 impl Metrics {
@@ -65,7 +67,9 @@ impl Metrics {
         registry.register(Box::new(build_info.clone()))?;
         registry.register(Box::new(db_pool.clone()))?;
         build_info.with_label_values(&[version, backend]).set(1);
+        let llm = crate::usage::metrics::LlmMetrics::register(&registry)?;
         Ok(Self {
+            llm,
             registry,
             requests,
             duration,

@@ -1,6 +1,7 @@
 //! Gateway API keys: users create `sk-llmm-…` keys (shown once, stored as keyed hashes) for
 //! the `/v1` API, list and revoke them; the gateway looks them up by hash.
 
+pub mod cache;
 mod routes;
 pub mod service;
 pub mod store;

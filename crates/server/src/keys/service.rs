@@ -135,6 +135,7 @@ pub async fn revoke(
     if !store::revoke_key(&state.db.conn, actor.user.id, id, Utc::now()).await? {
         return Err(ApiError::NotFound("no such key".to_owned()));
     }
+    state.key_cache.clear();
     audit::record(
         &state.db.conn,
         AuditEvent::new("api_key.revoked", Some(actor.user.id), client.ip.clone())
@@ -187,6 +188,13 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<KeyContext, K
         return Err(KeyError::Invalid);
     }
     let hash = state.auth.keys.hash(token);
+    if let Some(ctx) = state.key_cache.get(&hash) {
+        // Expiry is a matter of time, not of the cache's age.
+        if ctx.key.expires_at.is_some_and(|at| at <= Utc::now()) {
+            return Err(KeyError::Expired);
+        }
+        return Ok(ctx);
+    }
     let key = store::get_by_hash(&state.db.conn, &hash)
         .await?
         .ok_or(KeyError::Invalid)?;
@@ -220,5 +228,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<KeyContext, K
         .models
         .as_deref()
         .and_then(|m| serde_json::from_str(m).ok());
-    Ok(KeyContext { key, user, models })
+    let ctx = KeyContext { key, user, models };
+    state.key_cache.put(hash, ctx.clone());
+    Ok(ctx)
 }

@@ -70,6 +70,11 @@ pub async fn count_keys(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64,
         .await
 }
 
+/// A key by id.
+pub async fn get_key(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<ApiKey>, DbErr> {
+    api_keys::Entity::find_by_id(id).one(db).await
+}
+
 /// A key by its hash.
 pub async fn get_by_hash(db: &impl ConnectionTrait, hash: &str) -> Result<Option<ApiKey>, DbErr> {
     api_keys::Entity::find()

@@ -2,16 +2,18 @@
 //! cost after. A reservation succeeds only if `spent + reserved + amount ≤ max` for both the
 //! cost and the token budget, checked and added under one lock, so concurrent calls can never
 //! overspend. A counter seen for the first time in a window is seeded from `usage_events`, so
-//! a restart loses nothing that was logged.
+//! a restart loses nothing that was logged. With `REDIS_URL` the counters are in Redis
+//! ([`super::shared`]) instead, shared by every instance.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
+use super::shared;
 use super::store;
 use super::table::Limits;
-pub use crate::llm::hooks::{Amount, Owner};
+pub use crate::llm::hooks::{Amount, Owner, Reservation};
 use crate::state::AppState;
 
 #[derive(Debug, Default)]
@@ -28,7 +30,38 @@ pub struct Spent {
     pub resets_at: Option<DateTime<Utc>>,
 }
 
-/// The counters of this instance.
+/// The counters could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    /// The database (seeding from the usage log).
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    /// Redis.
+    #[error("Redis: {0}")]
+    Redis(String),
+}
+
+impl From<redis::RedisError> for LimitError {
+    fn from(e: redis::RedisError) -> Self {
+        Self::Redis(e.to_string())
+    }
+}
+
+/// What the usage log says `owner` spent since `since`.
+async fn logged(
+    state: &AppState,
+    owner: Owner,
+    since: Option<DateTime<Utc>>,
+) -> Result<Amount, sea_orm::DbErr> {
+    let (user, key) = match owner {
+        Owner::User(id) => (Some(id), None),
+        Owner::Key(id) => (None, Some(id)),
+    };
+    let (cost_nanos, tokens) = store::spent_since(&state.db.conn, user, key, since).await?;
+    Ok(Amount { cost_nanos, tokens })
+}
+
+/// The counters of this instance (in memory), or the way to Redis's.
 #[derive(Debug, Default)]
 pub struct Budgets {
     map: Mutex<HashMap<Owner, Counter>>,
@@ -49,16 +82,12 @@ impl Budgets {
         state: &AppState,
         owner: Owner,
         window: Option<DateTime<Utc>>,
-    ) -> Result<(), sea_orm::DbErr> {
+    ) -> Result<(), LimitError> {
         let current = self.with(|m| m.get(&owner).is_some_and(|c| c.window == window));
         if current {
             return Ok(());
         }
-        let (user, key) = match owner {
-            Owner::User(id) => (Some(id), None),
-            Owner::Key(id) => (None, Some(id)),
-        };
-        let (cost_nanos, tokens) = store::spent_since(&state.db.conn, user, key, window).await?;
+        let Amount { cost_nanos, tokens } = logged(state, owner, window).await?;
         self.with(|m| {
             let c = m.entry(owner).or_default();
             // Another call may have seeded it meanwhile: keep what it counted.
@@ -73,16 +102,43 @@ impl Budgets {
         Ok(())
     }
 
-    /// Reserves `amount` on `owner`'s budget, or says it is spent.
+    /// Reserves `amount` on `owner`'s budget, or says it is spent. In Redis when configured
+    /// (one budget for every instance), else in this instance's memory.
     pub async fn reserve(
         &self,
         state: &AppState,
         owner: Owner,
         limits: &Limits,
         amount: Amount,
-    ) -> Result<Result<(), Spent>, sea_orm::DbErr> {
-        let window = limits.period.window(Utc::now());
+    ) -> Result<Result<Reservation, Spent>, LimitError> {
+        let now = Utc::now();
+        let window = limits.period.window(now);
         let start = window.map(|(s, _)| s);
+        let reservation = Reservation {
+            owner,
+            amount,
+            window_start: start.map_or(0, |s| s.timestamp()),
+        };
+        let spent = Spent {
+            resets_at: window.map(|(_, e)| e),
+        };
+        let max = (limits.max_cost_nanos, limits.max_tokens);
+        if let Some(redis) = &state.redis {
+            let key = shared::budget_key(owner, reservation.window_start);
+            // Kept an hour past the window's end, so a late settle still finds it.
+            let ttl = window.map_or(0, |(_, e)| (e - now).num_seconds() + 3600);
+            let mut seeded = None;
+            loop {
+                match shared::reserve(redis, &key, seeded, max, amount, ttl).await? {
+                    Some(true) => return Ok(Ok(reservation)),
+                    Some(false) => return Ok(Err(spent)),
+                    None if seeded.is_none() => {
+                        seeded = Some(logged(state, owner, start).await?);
+                    }
+                    None => return Err(LimitError::Redis("the counter vanished".to_owned())),
+                }
+            }
+        }
         self.ensure(state, owner, start).await?;
         Ok(self.with(|m| {
             let c = m.entry(owner).or_default();
@@ -90,41 +146,36 @@ impl Budgets {
                 max.is_none_or(|max| spent.saturating_add(reserved).saturating_add(more) <= max)
             };
             let ok = fits(
-                limits.max_cost_nanos,
+                max.0,
                 c.spent.cost_nanos,
                 c.reserved.cost_nanos,
                 amount.cost_nanos,
-            ) && fits(
-                limits.max_tokens,
-                c.spent.tokens,
-                c.reserved.tokens,
-                amount.tokens,
-            );
+            ) && fits(max.1, c.spent.tokens, c.reserved.tokens, amount.tokens);
             if !ok {
-                return Err(Spent {
-                    resets_at: window.map(|(_, e)| e),
-                });
+                return Err(spent);
             }
             c.reserved.cost_nanos += amount.cost_nanos;
             c.reserved.tokens += amount.tokens;
-            Ok(())
+            Ok(reservation)
         }))
     }
 
     /// Replaces a reservation with what the call used.
-    pub fn settle(&self, owner: Owner, reserved: Amount, used: Amount) {
+    pub async fn settle(&self, state: &AppState, r: &Reservation, used: Amount) {
+        if let Some(redis) = &state.redis {
+            let key = shared::budget_key(r.owner, r.window_start);
+            if let Err(e) = shared::settle(redis, &key, r.amount, used).await {
+                tracing::error!(error = %e, "settling a budget in Redis failed");
+            }
+            return;
+        }
         self.with(|m| {
-            if let Some(c) = m.get_mut(&owner) {
-                c.reserved.cost_nanos = (c.reserved.cost_nanos - reserved.cost_nanos).max(0);
-                c.reserved.tokens = (c.reserved.tokens - reserved.tokens).max(0);
+            if let Some(c) = m.get_mut(&r.owner) {
+                c.reserved.cost_nanos = (c.reserved.cost_nanos - r.amount.cost_nanos).max(0);
+                c.reserved.tokens = (c.reserved.tokens - r.amount.tokens).max(0);
                 c.spent.cost_nanos = c.spent.cost_nanos.saturating_add(used.cost_nanos);
                 c.spent.tokens = c.spent.tokens.saturating_add(used.tokens);
             }
         });
-    }
-
-    /// What `owner` spent in the current window, and its window's end (for the user's page).
-    pub fn spent(&self, owner: Owner) -> Option<Amount> {
-        self.with(|m| m.get(&owner).map(|c| c.spent))
     }
 }

@@ -69,15 +69,16 @@ async fn worst_case(state: &AppState, plan: &Plan<'_>) -> Amount {
     }
 }
 
-fn undo(state: &AppState, admission: &Admission) {
-    for (owner, reserved) in &admission.reservations {
+async fn undo(state: &AppState, admission: &Admission) {
+    for r in &admission.reservations {
         state
             .limits
             .budgets
-            .settle(*owner, *reserved, Amount::default());
+            .settle(state, r, Amount::default())
+            .await;
     }
-    for (owner, id) in &admission.rate_entries {
-        state.limits.rates.forget(*owner, *id);
+    for e in &admission.rate_entries {
+        state.limits.rates.forget(state, e).await;
     }
 }
 
@@ -104,10 +105,15 @@ async fn admit(state: &AppState, plan: &Plan<'_>) -> Result<Admission, LlmError>
         if l.rpm.is_none() && l.tpm.is_none() {
             continue;
         }
-        match state.limits.rates.admit(*owner, l.rpm, l.tpm, tokens) {
-            Ok(id) => admission.rate_entries.push((*owner, id)),
+        match state
+            .limits
+            .rates
+            .admit(state, *owner, l.rpm, l.tpm, tokens)
+            .await
+        {
+            Ok(entry) => admission.rate_entries.push(entry),
             Err(r) => {
-                undo(state, &admission);
+                undo(state, &admission).await;
                 return Err(LlmError::Limited {
                     message: format!(
                         "Rate limit reached for {}: too many {} per minute; try again in {} s",
@@ -123,39 +129,41 @@ async fn admit(state: &AppState, plan: &Plan<'_>) -> Result<Admission, LlmError>
         }
     }
     for (owner, l) in owners.iter().filter(|(_, l)| l.has_budget()) {
-        let reserved = state
-            .limits
-            .budgets
-            .reserve(state, *owner, l, amount)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "reading spent budget failed; refusing the call");
-                undo(state, &admission);
-                LlmError::Internal
-            })?;
-        if let Err(spent) = reserved {
-            undo(state, &admission);
-            let (when, secs) = match spent.resets_at {
-                Some(t) => (
-                    format!("it resets at {}", t.to_rfc3339()),
-                    u64::try_from((t - Utc::now()).num_seconds())
-                        .unwrap_or(0)
-                        .max(1),
-                ),
-                None => ("it does not reset".to_owned(), 0),
-            };
-            return Err(LlmError::Limited {
-                message: format!(
-                    "The {} budget of {} is spent (this call could cost more than what is left); {when}",
-                    l.period.as_str(),
-                    who(*owner)
-                ),
-                retry_after_secs: secs,
-                budget: true,
-                rate: None,
-            });
-        }
-        admission.reservations.push((*owner, amount));
+        let reserved = match state.limits.budgets.reserve(state, *owner, l, amount).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Spending without a ledger is how budgets get bypassed: refuse.
+                tracing::error!(error = %e, "budget store unavailable; refusing the call");
+                undo(state, &admission).await;
+                return Err(LlmError::LimitsUnavailable);
+            }
+        };
+        let reservation = match reserved {
+            Ok(r) => r,
+            Err(spent) => {
+                undo(state, &admission).await;
+                let (when, secs) = match spent.resets_at {
+                    Some(t) => (
+                        format!("it resets at {}", t.to_rfc3339()),
+                        u64::try_from((t - Utc::now()).num_seconds())
+                            .unwrap_or(0)
+                            .max(1),
+                    ),
+                    None => ("it does not reset".to_owned(), 0),
+                };
+                return Err(LlmError::Limited {
+                    message: format!(
+                        "The {} budget of {} is spent (this call could cost more than what is left); {when}",
+                        l.period.as_str(),
+                        who(*owner)
+                    ),
+                    retry_after_secs: secs,
+                    budget: true,
+                    rate: None,
+                });
+            }
+        };
+        admission.reservations.push(reservation);
     }
     Ok(admission)
 }
@@ -175,17 +183,18 @@ impl Hooks for Metered {
         admission: Admission,
         event: &'a UsageEvent,
     ) -> BoxFuture<'a, ()> {
-        let tokens = event.prompt_tokens.saturating_add(event.completion_tokens);
-        for (owner, reserved) in &admission.reservations {
+        Box::pin(async move {
+            let tokens = event.prompt_tokens.saturating_add(event.completion_tokens);
             let used = Amount {
                 cost_nanos: event.cost_nanos,
                 tokens: i64_of(tokens),
             };
-            state.limits.budgets.settle(*owner, *reserved, used);
-        }
-        for (owner, id) in &admission.rate_entries {
-            state.limits.rates.settle(*owner, *id, tokens);
-        }
-        Box::pin(async {})
+            for r in &admission.reservations {
+                state.limits.budgets.settle(state, r, used).await;
+            }
+            for e in &admission.rate_entries {
+                state.limits.rates.settle(state, e, tokens).await;
+            }
+        })
     }
 }

@@ -8,6 +8,7 @@ pub mod hooks;
 pub mod rate;
 mod routes;
 pub mod service;
+pub mod shared;
 pub mod store;
 pub mod table;
 pub mod types;
@@ -18,8 +19,11 @@ use utoipa_axum::routes;
 use crate::providers::snapshot::SnapshotCache;
 use crate::state::AppState;
 
+/// How soon a limit changed on another instance applies here.
+pub const TABLE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The limits in effect and this instance's counters.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LimitState {
     /// Every limit set.
     pub table: SnapshotCache<table::LimitTable>,
@@ -27,6 +31,18 @@ pub struct LimitState {
     pub budgets: budget::Budgets,
     /// Rate-limit windows.
     pub rates: rate::Rates,
+}
+
+impl Default for LimitState {
+    fn default() -> Self {
+        Self {
+            // Read again every second: one small query per instance per second, and a limit
+            // set on one instance holds on every other within a second.
+            table: SnapshotCache::new(TABLE_TTL),
+            budgets: budget::Budgets::default(),
+            rates: rate::Rates::default(),
+        }
+    }
 }
 
 /// Routes under `/api/admin`.

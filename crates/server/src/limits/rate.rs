@@ -8,8 +8,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::shared;
 use crate::llm::error::RateHeaders;
-use crate::llm::hooks::Owner;
+use crate::llm::hooks::{Owner, RateEntry};
+use crate::state::AppState;
 
 /// The window.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -32,11 +34,23 @@ pub struct Refused {
     pub headers: RateHeaders,
 }
 
-/// The windows of this instance.
-#[derive(Debug, Default)]
+/// The windows of this instance (in memory), or the way to Redis's.
+#[derive(Debug)]
 pub struct Rates {
     map: Mutex<HashMap<Owner, VecDeque<Entry>>>,
     next_id: AtomicU64,
+    /// Makes this instance's entries unique in a shared window.
+    instance: String,
+}
+
+impl Default for Rates {
+    fn default() -> Self {
+        Self {
+            map: Mutex::default(),
+            next_id: AtomicU64::new(0),
+            instance: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
 }
 
 fn secs_until(at: Instant, now: Instant) -> u64 {
@@ -46,9 +60,99 @@ fn secs_until(at: Instant, now: Instant) -> u64 {
         .max(1)
 }
 
+fn refused(
+    outcome: i64,
+    (rpm, tpm): (Option<u64>, Option<u64>),
+    (count, used, tokens): (u64, u64, u64),
+    reset: u64,
+) -> Refused {
+    Refused {
+        retry_after_secs: reset.max(1),
+        what: if outcome == 2 { "tokens" } else { "requests" },
+        headers: RateHeaders {
+            requests: rpm.map(|l| (l, l.saturating_sub(count + 1), reset)),
+            tokens: tpm.map(|l| (l, l.saturating_sub(used + tokens), reset)),
+        },
+    }
+}
+
 impl Rates {
-    /// Admits a call of about `tokens` tokens, or refuses it; the id settles it later.
-    pub fn admit(
+    fn member(&self, e: &RateEntry) -> String {
+        format!("{}-{}:{}", self.instance, e.id, e.tokens)
+    }
+
+    /// Admits a call of about `tokens` tokens, or refuses it. In Redis when configured (one
+    /// limit for every instance; Redis failing lets the call through, logged and counted),
+    /// else in this instance's memory.
+    pub async fn admit(
+        &self,
+        state: &AppState,
+        owner: Owner,
+        rpm: Option<u64>,
+        tpm: Option<u64>,
+        tokens: u64,
+    ) -> Result<RateEntry, Refused> {
+        let Some(redis) = &state.redis else {
+            return self
+                .admit_here(owner, rpm, tpm, tokens)
+                .map(|id| RateEntry { owner, id, tokens });
+        };
+        let entry = RateEntry {
+            owner,
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            tokens,
+        };
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        match shared::admit(
+            redis,
+            owner,
+            (rpm, tpm),
+            tokens,
+            &self.member(&entry),
+            now_ms,
+        )
+        .await
+        {
+            Ok((1, ..)) => Ok(entry),
+            Ok((outcome, count, used, reset_ms)) => {
+                let reset = u64::try_from(reset_ms).unwrap_or(0).div_ceil(1000);
+                Err(refused(outcome, (rpm, tpm), (count, used, tokens), reset))
+            }
+            Err(e) => {
+                state.metrics.llm.limit_store_errors.inc();
+                tracing::warn!(error = %e, "rate limits in Redis unavailable; letting the call through");
+                Ok(entry)
+            }
+        }
+    }
+
+    /// The call did not run after all (another limit refused it).
+    pub async fn forget(&self, state: &AppState, e: &RateEntry) {
+        match &state.redis {
+            Some(redis) => {
+                if let Err(err) = shared::replace(redis, e.owner, &self.member(e), "").await {
+                    tracing::warn!(error = %err, "rate-limit entry not removed from Redis");
+                }
+            }
+            None => self.forget_here(e.owner, e.id),
+        }
+    }
+
+    /// The call used `tokens` in the end.
+    pub async fn settle(&self, state: &AppState, e: &RateEntry, tokens: u64) {
+        match &state.redis {
+            Some(redis) => {
+                let new = self.member(&RateEntry { tokens, ..*e });
+                if let Err(err) = shared::replace(redis, e.owner, &self.member(e), &new).await {
+                    tracing::warn!(error = %err, "rate-limit entry not settled in Redis");
+                }
+            }
+            None => self.settle_here(e.owner, e.id, tokens),
+        }
+    }
+
+    /// [`Self::admit`] in memory; the id settles it later.
+    pub fn admit_here(
         &self,
         owner: Owner,
         rpm: Option<u64>,
@@ -70,28 +174,11 @@ impl Rates {
         let count = q.len() as u64;
         let used: u64 = q.iter().map(|e| e.tokens).sum();
         let reset = q.front().map_or(0, |e| secs_until(e.at, now));
-        let headers = RateHeaders {
-            requests: rpm.map(|l| (l, l.saturating_sub(count + 1), reset)),
-            tokens: tpm.map(|l| (l, l.saturating_sub(used + tokens), reset)),
-        };
-        if let Some(limit) = rpm
-            && count >= limit
-        {
-            return Err(Refused {
-                retry_after_secs: reset,
-                what: "requests",
-                headers,
-            });
+        if rpm.is_some_and(|limit| count >= limit) {
+            return Err(refused(0, (rpm, tpm), (count, used, tokens), reset));
         }
-        if let Some(limit) = tpm
-            && count > 0
-            && used + tokens > limit
-        {
-            return Err(Refused {
-                retry_after_secs: reset,
-                what: "tokens",
-                headers,
-            });
+        if tpm.is_some_and(|limit| count > 0 && used + tokens > limit) {
+            return Err(refused(2, (rpm, tpm), (count, used, tokens), reset));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         q.push_back(Entry {
@@ -102,8 +189,8 @@ impl Rates {
         Ok(id)
     }
 
-    /// The call `id` did not run after all (another limit refused it).
-    pub fn forget(&self, owner: Owner, id: u64) {
+    /// [`Self::forget`] in memory.
+    pub fn forget_here(&self, owner: Owner, id: u64) {
         let mut map = self
             .map
             .lock()
@@ -113,8 +200,8 @@ impl Rates {
         }
     }
 
-    /// The call `id` used `tokens` in the end.
-    pub fn settle(&self, owner: Owner, id: u64, tokens: u64) {
+    /// [`Self::settle`] in memory.
+    pub fn settle_here(&self, owner: Owner, id: u64, tokens: u64) {
         let mut map = self
             .map
             .lock()
@@ -137,15 +224,15 @@ mod tests {
         let rates = Rates::default();
         let who = Owner::Key(uuid::Uuid::nil());
         for _ in 0..5 {
-            rates.admit(who, Some(5), None, 10).unwrap();
+            rates.admit_here(who, Some(5), None, 10).unwrap();
         }
-        let refused = rates.admit(who, Some(5), None, 10).unwrap_err();
+        let refused = rates.admit_here(who, Some(5), None, 10).unwrap_err();
         assert_eq!(refused.what, "requests");
         assert!((1..=60).contains(&refused.retry_after_secs));
         assert_eq!(refused.headers.requests.unwrap().1, 0);
         // Another key is not affected.
         rates
-            .admit(Owner::Key(uuid::Uuid::max()), Some(5), None, 10)
+            .admit_here(Owner::Key(uuid::Uuid::max()), Some(5), None, 10)
             .unwrap();
     }
 
@@ -153,12 +240,12 @@ mod tests {
     fn tokens_per_minute_count_the_estimate_then_the_real_use() {
         let rates = Rates::default();
         let who = Owner::User(uuid::Uuid::nil());
-        let id = rates.admit(who, None, Some(100), 90).unwrap();
+        let id = rates.admit_here(who, None, Some(100), 90).unwrap();
         assert_eq!(
-            rates.admit(who, None, Some(100), 20).unwrap_err().what,
+            rates.admit_here(who, None, Some(100), 20).unwrap_err().what,
             "tokens"
         );
-        rates.settle(who, id, 30);
-        rates.admit(who, None, Some(100), 20).unwrap();
+        rates.settle_here(who, id, 30);
+        rates.admit_here(who, None, Some(100), 20).unwrap();
     }
 }

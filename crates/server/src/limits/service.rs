@@ -86,6 +86,34 @@ fn checked(subject: Subject<'_>, body: &LimitBody) -> ApiResult<LimitRow> {
     })
 }
 
+/// The budget in effect for a user (their own or their role's), with what was logged as
+/// spent in its current window.
+pub async fn budget_of(
+    state: &AppState,
+    user_id: Uuid,
+    role: &str,
+) -> ApiResult<Option<super::types::BudgetState>> {
+    let table = state.limits.table.limits(state).await?;
+    let Some(l) = table.for_user(user_id, crate::llm::meter::role_name(role)) else {
+        return Ok(None);
+    };
+    if !l.has_budget() {
+        return Ok(None);
+    }
+    let window = l.period.window(Utc::now());
+    let (cost, tokens) =
+        store::spent_since(&state.db.conn, Some(user_id), None, window.map(|(s, _)| s)).await?;
+    Ok(Some(super::types::BudgetState {
+        period: l.period.as_str().to_owned(),
+        max_cost: l.max_cost_nanos.map(format_nanos),
+        spent_cost: format_nanos(cost),
+        remaining_cost: l.max_cost_nanos.map(|m| format_nanos((m - cost).max(0))),
+        max_tokens: l.max_tokens,
+        spent_tokens: tokens,
+        resets_at: window.map(|(_, e)| e),
+    }))
+}
+
 /// 404 unless the user exists.
 pub async fn ensure_user(state: &AppState, id: Uuid) -> ApiResult<()> {
     crate::auth::store::get_user(&state.db.conn, id)

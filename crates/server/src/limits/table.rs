@@ -1,5 +1,5 @@
 //! The limits in effect, held in memory: every row of `limits` by scope and subject, read
-//! again after a change (and at least every 10 s, for changes made by another instance).
+//! again after a change (and at least every second, for changes made by another instance).
 
 use std::collections::HashMap;
 use std::sync::Arc;

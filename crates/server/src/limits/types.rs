@@ -24,7 +24,26 @@ pub struct LimitBody {
     pub tpm: Option<u64>,
 }
 
-/// Limits as stored, with what was spent in the current window.
+/// A user's budget in the current window.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BudgetState {
+    /// Window: `day`, `month` or `total`.
+    pub period: String,
+    /// Budget (decimal string), if one is set on cost.
+    pub max_cost: Option<String>,
+    /// Spent in the window (decimal string).
+    pub spent_cost: String,
+    /// Left (decimal string, never below zero).
+    pub remaining_cost: Option<String>,
+    /// Budget in tokens.
+    pub max_tokens: Option<i64>,
+    /// Tokens used in the window.
+    pub spent_tokens: i64,
+    /// End of the window (`None` for a total budget).
+    pub resets_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Limits as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LimitResponse {
     /// `role`, `user` or `key`.

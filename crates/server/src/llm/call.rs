@@ -154,6 +154,7 @@ async fn settle(
         .await
         .of(&event.model, event.upstream_model.as_deref())
         .map_or(0, |p| p.cost_nanos(&usage));
+    state.metrics.llm.observe(&event);
     state.llm.hooks.after(state, admission, &event).await;
     state.llm.usage.record(event);
 }

@@ -39,6 +39,9 @@ pub enum LlmError {
         /// The rate limit's state, for the `x-ratelimit-*` headers.
         rate: Option<RateHeaders>,
     },
+    /// The limits could not be checked (their store is down): refused rather than unmetered.
+    #[error("limits cannot be checked right now; try again shortly")]
+    LimitsUnavailable,
     /// The caller cancelled (stop button, client gone).
     #[error("the call was cancelled")]
     Cancelled,
@@ -56,7 +59,9 @@ impl LlmError {
         match self {
             Self::ModelNotFound(_) => StatusCode::NOT_FOUND,
             Self::ModelNotAllowed(_) => StatusCode::FORBIDDEN,
-            Self::Resting(_) | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Resting(_) | Self::ShuttingDown | Self::LimitsUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Upstream(e) | Self::Broken(e) => match e {
                 UpstreamError::Status { status: 429, .. } => StatusCode::TOO_MANY_REQUESTS,
                 UpstreamError::Status { status: 404, .. } => StatusCode::NOT_FOUND,
@@ -103,6 +108,7 @@ impl LlmError {
             Self::InvalidOutput(_) => "invalid_structured_output",
             Self::Limited { budget: true, .. } => "budget_exceeded",
             Self::Limited { .. } => "rate_limit_exceeded",
+            Self::LimitsUnavailable => "limits_unavailable",
             Self::Cancelled => "cancelled",
             Self::Internal => "internal_error",
         }

@@ -44,13 +44,35 @@ pub struct Amount {
     pub tokens: i64,
 }
 
+/// A budget reservation of one call.
+#[derive(Debug, Clone, Copy)]
+pub struct Reservation {
+    /// Whose budget.
+    pub owner: Owner,
+    /// Reserved.
+    pub amount: Amount,
+    /// The window's start (Unix seconds; 0 for a total budget).
+    pub window_start: i64,
+}
+
+/// A rate-limit window entry of one call.
+#[derive(Debug, Clone, Copy)]
+pub struct RateEntry {
+    /// Whose limit.
+    pub owner: Owner,
+    /// The entry's id (unique per instance).
+    pub id: u64,
+    /// Tokens counted for it so far.
+    pub tokens: u64,
+}
+
 /// What the before step granted; handed back to the after step to settle.
 #[derive(Debug, Default)]
 pub struct Admission {
     /// Budget reservations made for this call.
-    pub reservations: Vec<(Owner, Amount)>,
+    pub reservations: Vec<Reservation>,
     /// Rate-limit window entries of this call.
-    pub rate_entries: Vec<(Owner, u64)>,
+    pub rate_entries: Vec<RateEntry>,
 }
 
 /// Limits and budgets around every call.

@@ -2,10 +2,13 @@
 //! an asynchronous batched writer so no request waits for a database write; the price table
 //! and the cost of each call (docs/USAGE.md).
 
+pub mod metrics;
 pub mod price_store;
 pub mod prices;
 mod routes;
 pub mod service;
+pub mod stats;
+pub mod stats_store;
 pub mod store;
 pub mod types;
 pub mod writer;
@@ -21,5 +24,6 @@ use crate::state::AppState;
 pub fn admin_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(routes::admin_get_prices))
+        .routes(routes!(routes::admin_get_statistics))
         .routes(routes!(routes::admin_put_price, routes::admin_delete_price))
 }

@@ -1,13 +1,15 @@
 //! HTTP handlers of the usage feature: the admin's price table.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use super::service;
+use super::stats::{self, StatsQuery, StatsResponse};
 use super::types::{PriceBody, PriceResponse};
 use crate::auth::extract::{AdminUser, Client};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{AppJson, AppPath};
+use crate::extract::{AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 
 /// The price table: rates per million tokens by model.
@@ -50,4 +52,48 @@ pub async fn admin_delete_price(
 ) -> ApiResult<StatusCode> {
     service::delete_price(&state, &admin, &client, &model).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everyone's usage grouped by day, model, user, provider or key over a date range, as JSON
+/// or as CSV (`format=csv` or `Accept: text/csv`).
+#[utoipa::path(get, path = "/statistics", tag = "admin", params(StatsQuery),
+    responses((status = 200, description = "Grouped usage (JSON or CSV)", body = StatsResponse),
+        (status = 422, description = "Invalid filter", body = ErrorBody)))]
+pub async fn admin_get_statistics(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+    headers: HeaderMap,
+    AppQuery(q): AppQuery<StatsQuery>,
+) -> ApiResult<Response> {
+    let accept_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    let csv = match q.format.as_deref() {
+        None => accept_csv,
+        Some("csv") => true,
+        Some("json") => false,
+        Some(_) => {
+            return Err(crate::error::ApiError::field(
+                "format",
+                "must be json or csv",
+            ));
+        }
+    };
+    let s = stats::admin_statistics(&state, &q).await?;
+    if !csv {
+        return Ok(AppJson(s).into_response());
+    }
+    let name = format!("usage-{}-{}-{}.csv", s.group_by, s.from, s.to);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        stats::stats_csv(&s),
+    )
+        .into_response())
 }

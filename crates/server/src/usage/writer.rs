@@ -97,13 +97,15 @@ impl From<UsageEvent> for events::ActiveModel {
 #[derive(Debug, Clone)]
 pub struct UsageSender {
     tx: mpsc::Sender<UsageEvent>,
+    dropped: prometheus::IntCounter,
 }
 
 impl UsageSender {
     /// A sender and the receiver for [`spawn_writer`].
-    pub fn channel() -> (Self, mpsc::Receiver<UsageEvent>) {
+    /// Events dropped are counted in `dropped` (`usage_events_dropped_total`).
+    pub fn channel(dropped: prometheus::IntCounter) -> (Self, mpsc::Receiver<UsageEvent>) {
         let (tx, rx) = mpsc::channel(CAPACITY);
-        (Self { tx }, rx)
+        (Self { tx, dropped }, rx)
     }
 
     /// Hands an event to the writer without waiting; `false` if the writer is too far behind
@@ -112,6 +114,7 @@ impl UsageSender {
         match self.tx.try_send(event) {
             Ok(()) => true,
             Err(e) => {
+                self.dropped.inc();
                 tracing::warn!(error = %e, "usage event dropped: the writer is behind or stopped");
                 false
             }

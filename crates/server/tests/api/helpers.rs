@@ -245,6 +245,20 @@ impl TestApp {
         (status, res.json().await.expect("JSON body"))
     }
 
+    /// Another server on the same database and data dir (a second instance behind a load
+    /// balancer), stopped when the returned value is dropped.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Config)) -> Instance {
+        let mut config = self.db.config();
+        adjust(&mut config);
+        let app = Application::build(config)
+            .await
+            .expect("second instance builds");
+        let addr = app.local_addr().expect("bound");
+        let shutdown = app.shutdown_token();
+        tokio::spawn(app.run_until_stopped());
+        Instance { addr, shutdown }
+    }
+
     /// Stops the server gracefully and returns its database for another start.
     pub async fn stop(self) -> TestDatabase {
         self.shutdown.cancel();
@@ -255,6 +269,24 @@ impl TestApp {
                 .expect("server stopped cleanly");
         }
         self.db
+    }
+}
+
+/// A second server instance (see [`TestApp::another_instance`]).
+pub struct Instance {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
     }
 }
 

@@ -161,3 +161,191 @@ on_both_databases! {
         }
     }
 }
+
+on_both_databases! {
+    async fn usage_statistics_group_by_every_dimension_and_export_csv(backend: Backend) {
+        let (app, admin, _fake) = setup(backend, 7, 5).await;
+        put(&app, &admin, "/api/admin/prices/fake-model", json!({"input_per_mtok": "2.50", "output_per_mtok": "10.00"})).await;
+        let user = app.user("uma").await;
+        let key = api_key(&app, &user, json!({"name": "uma-key"})).await;
+        for _ in 0..2 {
+            let res = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await;
+            assert_eq!(res.status(), 200);
+        }
+        assert_eq!(wait_for_count(&app, "SELECT COUNT(*) FROM usage_events WHERE source = 'api'", 2).await, 2);
+        let stats = |q: &str| {
+            let (app, token, q) = (&app, admin.access_token.clone(), q.to_owned());
+            async move { crate::chat::json_of(app.get_as(&token, &format!("/api/admin/statistics?{q}")).await).await }
+        };
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        for (group, key, label) in [("model", "fake-model", None), ("user", user.id.as_str(), Some("uma")),
+            ("key", "", Some("uma-key")), ("provider", "", Some("Fake")), ("day", today.as_str(), None)] {
+            let (status, s) = stats(&format!("group_by={group}")).await;
+            assert_eq!(status, 200, "{s}");
+            let row = &s["rows"][0];
+            assert_eq!(row["requests"], 2, "{group}: {s}");
+            assert_eq!(row["prompt_tokens"], 14);
+            assert_eq!(row["cost"], "0.000135", "2 × (7 × 2.50 + 5 × 10.00) per million");
+            if !key.is_empty() { assert_eq!(row["key"], key, "{group}"); }
+            if let Some(l) = label { assert_eq!(row["label"], l, "{group}"); }
+        }
+        let res = app.get_as(&admin.access_token, "/api/admin/statistics?group_by=model&format=csv").await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let csv = res.text().await.unwrap();
+        assert!(csv.starts_with("key,label,requests,errors,prompt_tokens"), "{csv}");
+        assert!(csv.contains("fake-model,,2,0,14,10,0,0.000135,"), "{csv}");
+        let res = app.client.get(app.url("/api/admin/statistics?group_by=user")).bearer_auth(&admin.access_token)
+            .header("Accept", "text/csv").send().await.unwrap();
+        assert!(res.text().await.unwrap().contains(",uma,2,"));
+        for q in ["group_by=week", "from=2026-13-01", "from=2026-12-10&to=2026-12-01", "format=xml"] {
+            assert_eq!(stats(q).await.0, 422, "{q}");
+        }
+        assert_eq!(app.get_as(&user.access_token, "/api/admin/statistics").await.status(), 403);
+        // The user's own page: cost per model and day, and the budget left.
+        let (_, mine) = crate::chat::json_of(app.get_as(&user.access_token, "/api/llm/statistics").await).await;
+        assert_eq!(mine["usage"]["by_model"][0]["cost"], "0.000135", "{mine}");
+        assert_eq!(mine["usage"]["by_day"][0]["key"], today.as_str());
+        assert!(mine["budget"].is_null());
+        put(&app, &admin, &format!("/api/admin/users/{}/quota", user.id), json!({"period": "month", "max_cost": "1"})).await;
+        let (_, mine) = crate::chat::json_of(app.get_as(&user.access_token, "/api/llm/statistics").await).await;
+        assert_eq!(mine["budget"]["spent_cost"], "0.000135", "{mine}");
+        assert_eq!(mine["budget"]["remaining_cost"], "0.999865");
+        assert_eq!(mine["budget"]["period"], "month");
+        // Someone else sees none of it.
+        let other = app.user("vera").await;
+        let (_, theirs) = crate::chat::json_of(app.get_as(&other.access_token, "/api/llm/statistics").await).await;
+        assert_eq!(theirs["usage"]["by_model"], json!([]));
+    }
+}
+
+/// Two instances sharing PostgreSQL and Redis: one rate limit and one budget for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sharing_postgres_and_redis_enforce_one_limit_and_one_budget() {
+    let redis = |c: &mut llm_manager::config::Config| {
+        c.redis_url = Some(secrecy::SecretString::from(
+            "redis://127.0.0.1:6379/0".to_owned(),
+        ));
+    };
+    let app = TestApp::spawn_with(crate::helpers::Backend::Postgres, redis).await;
+    let second = app.another_instance(redis).await;
+    let admin = app.admin().await;
+    let config = FakeConfig {
+        prompt_tokens: Some(5),
+        completion_tokens: Some(10),
+        ..FakeConfig::default()
+    };
+    let fake = FakeLlm::start_with(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    add_openai(&app, &admin, "Fake", &fake, "sk-up", &["fake-model"]).await;
+    put(
+        &app,
+        &admin,
+        "/api/admin/prices/fake-model",
+        json!({"input_per_mtok": "1000", "output_per_mtok": "1000"}),
+    )
+    .await;
+    let call = |base: String, key: String| async move {
+        let mut body = chat("fake-model", "hi", false);
+        body["max_tokens"] = json!(10);
+        reqwest::Client::new()
+            .post(format!("{base}/v1/chat/completions"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    };
+    let (first_url, second_url) = (app.url(""), second.url(""));
+    // A key allowed 5 requests a minute, used on both instances in turn.
+    let user = app.user("rosa").await;
+    let key = api_key(&app, &user, json!({"name": "k"})).await;
+    let (_, keys) = crate::chat::json_of(app.get_as(&user.access_token, "/api/keys").await).await;
+    let key_id = keys["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        put(
+            &app,
+            &user,
+            &format!("/api/keys/{key_id}/quota"),
+            json!({"rpm": 5})
+        )
+        .await
+        .0,
+        200
+    );
+    for i in 0..5 {
+        let base = if i % 2 == 0 { &first_url } else { &second_url };
+        assert_eq!(
+            call(base.clone(), key.clone()).await.status(),
+            200,
+            "request {i}"
+        );
+    }
+    for base in [&first_url, &second_url] {
+        let res = call(base.clone(), key.clone()).await;
+        assert_eq!(res.status(), 429, "the sixth request, on either instance");
+        assert!(res.headers().contains_key("retry-after"));
+    }
+    // A user's daily budget of 0.05 (each call costs 0.015), 20 calls at once on both.
+    let spender = app.user("sam").await;
+    put(
+        &app,
+        &admin,
+        &format!("/api/admin/users/{}/quota", spender.id),
+        json!({"period": "day", "max_cost": "0.05"}),
+    )
+    .await;
+    let spender_key = api_key(&app, &spender, json!({"name": "k"})).await;
+    // The second instance reads limits again within a second: wait until it shows the budget.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let res = reqwest::Client::new()
+            .get(second.url("/api/llm/statistics"))
+            .bearer_auth(&spender.access_token)
+            .send()
+            .await
+            .unwrap();
+        let mine: Value = res.json().await.unwrap();
+        if mine["budget"]["max_cost"] == "0.05" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second instance never saw the budget: {mine}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let calls = (0..20).map(|i| {
+        call(
+            if i % 2 == 0 {
+                first_url.clone()
+            } else {
+                second_url.clone()
+            },
+            spender_key.clone(),
+        )
+    });
+    let statuses: Vec<u16> = futures::future::join_all(calls)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let ok = statuses.iter().filter(|s| **s == 200).count() as i64;
+    assert!(
+        ok >= 1 && statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    let sql = format!(
+        "SELECT COUNT(*) FROM usage_events WHERE status = 200 AND user_id = '{}'",
+        spender.id
+    );
+    assert_eq!(wait_for_count(&app, &sql, ok).await, ok);
+    let spent = app.db.scalar(&format!(
+        "SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM usage_events WHERE user_id = '{}'", spender.id)).await;
+    assert!(
+        spent <= 50_000_000,
+        "both instances together spent {spent} nanos of 50,000,000"
+    );
+    assert_eq!(spent, ok * 15_000_000);
+}

@@ -178,7 +178,9 @@ pub async fn chat(
     let (tx, rx) = mpsc::channel(16);
     let task_state = state.clone();
     state.tasks.spawn(async move {
-        streaming.relay(&task_state, &mut GuestSink { tx }).await;
+        streaming
+            .relay(&task_state, &mut GuestSink { tx: Some(tx) })
+            .await;
     });
     Ok(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
@@ -193,7 +195,17 @@ fn sse_event(name: &str, data: &serde_json::Value) -> Bytes {
 
 /// Text deltas as `delta` events.
 struct GuestSink {
-    tx: mpsc::Sender<Result<Bytes, Infallible>>,
+    /// `None` once the stream is over (the body ends before the call is settled).
+    tx: Option<mpsc::Sender<Result<Bytes, Infallible>>>,
+}
+
+impl GuestSink {
+    async fn frame(&self, frame: Bytes) -> bool {
+        match &self.tx {
+            Some(tx) => tx.send(Ok(frame)).await.is_ok(),
+            None => false,
+        }
+    }
 }
 
 impl Sink for GuestSink {
@@ -201,11 +213,7 @@ impl Sink for GuestSink {
         for ev in events {
             if let StreamEvent::Delta(t) = ev
                 && !t.is_empty()
-                && self
-                    .tx
-                    .send(Ok(sse_event("delta", &json!({"content": t}))))
-                    .await
-                    .is_err()
+                && !self.frame(sse_event("delta", &json!({"content": t}))).await
             {
                 return false;
             }
@@ -214,7 +222,10 @@ impl Sink for GuestSink {
     }
 
     async fn gone(&self) {
-        self.tx.closed().await;
+        match &self.tx {
+            Some(tx) => tx.closed().await,
+            None => std::future::pending().await,
+        }
     }
 
     async fn end(&mut self, outcome: &Outcome) {
@@ -226,6 +237,7 @@ impl Sink for GuestSink {
             ),
         };
         // A guest who left gets nothing more.
-        let _ = self.tx.send(Ok(end)).await;
+        self.frame(end).await;
+        self.tx = None;
     }
 }

@@ -44,6 +44,19 @@ pub struct Statistics {
     pub by_day: BTreeMap<String, Figures>,
     /// The last 30 days by model.
     pub by_model: BTreeMap<String, Figures>,
+    /// Every LLM call of the caller (chat, API keys, titles) of the last 30 days, with cost.
+    pub usage: UsageFigures,
+    /// The caller's budget (null: none).
+    pub budget: Option<crate::limits::types::BudgetState>,
+}
+
+/// The caller's calls by day and by model, from the usage log.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UsageFigures {
+    /// By UTC day.
+    pub by_day: Vec<crate::usage::stats::StatsRow>,
+    /// By model.
+    pub by_model: Vec<crate::usage::stats::StatsRow>,
 }
 
 /// The caller's chat statistics: totals, and the last 30 days per day and per model.
@@ -53,7 +66,11 @@ pub async fn get_statistics(
     State(state): State<AppState>,
     AuthUser(ctx): AuthUser,
 ) -> ApiResult<AppJson<Statistics>> {
-    Ok(AppJson(statistics(&state, ctx.user.id).await?))
+    let mut s = statistics(&state, ctx.user.id).await?;
+    let (by_day, by_model) = crate::usage::stats::own_usage(&state, ctx.user.id).await?;
+    s.usage = UsageFigures { by_day, by_model };
+    s.budget = crate::limits::service::budget_of(&state, ctx.user.id, &ctx.user.role).await?;
+    Ok(AppJson(s))
 }
 
 async fn statistics(state: &AppState, user_id: Uuid) -> Result<Statistics, sea_orm::DbErr> {
@@ -78,6 +95,11 @@ async fn statistics(state: &AppState, user_id: Uuid) -> Result<Statistics, sea_o
         messages,
         by_day: figures(store::sum_replies(db, user_id, since, GroupBy::Day).await?),
         by_model: figures(store::sum_replies(db, user_id, since, GroupBy::Model).await?),
+        usage: UsageFigures {
+            by_day: Vec::new(),
+            by_model: Vec::new(),
+        },
+        budget: None,
     })
 }
 

@@ -25,9 +25,7 @@ pub type Sums = (String, i64, i64, i64);
 
 fn group_key(backend: DatabaseBackend, by: GroupBy) -> SimpleExpr {
     match (by, backend) {
-        // SQLite stores the UTC time as text that starts with the date.
-        (GroupBy::Day, DatabaseBackend::Sqlite) => Expr::cust("substr(created_at, 1, 10)"),
-        (GroupBy::Day, _) => Expr::cust("to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        (GroupBy::Day, _) => crate::db::sql::utc_day(backend, "created_at"),
         (GroupBy::Model, _) => Expr::cust("COALESCE(model, 'unknown')"),
     }
 }
