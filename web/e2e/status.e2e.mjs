@@ -22,6 +22,7 @@ import { defineProviderChecks } from './providers.e2e.mjs';
 import { defineSdkChecks } from './sdk.e2e.mjs';
 import { defineChatChecks } from './chat.e2e.mjs';
 import { defineChatResumeChecks } from './chat-resume.e2e.mjs';
+import { defineUsageChecks } from './usage.e2e.mjs';
 import { assert, assertEqual, main, newContext, screenshot, text, watchErrors } from './harness.mjs';
 
 /** Waits until the status page shows loaded server facts and readiness. */
@@ -193,5 +194,5 @@ export function defineStatusChecks(ctx) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main([defineStatusChecks, defineAccountChecks, defineProviderChecks, defineSdkChecks, defineChatChecks, defineChatResumeChecks, defineSecurityChecks]);
+  main([defineStatusChecks, defineAccountChecks, defineProviderChecks, defineSdkChecks, defineChatChecks, defineChatResumeChecks, defineUsageChecks, defineSecurityChecks]);
 }

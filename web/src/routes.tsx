@@ -9,6 +9,7 @@ import { AdminGuestChatPage } from './pages/admin/AdminGuestChatPage.tsx';
 import { AdminLayout } from './pages/admin/AdminLayout.tsx';
 import { AdminMessagesPage } from './pages/admin/AdminMessagesPage.tsx';
 import { AdminProvidersPage } from './pages/admin/AdminProvidersPage.tsx';
+import { AdminUsagePage } from './pages/admin/AdminUsagePage.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
 import { AuditLogPage } from './pages/admin/AuditLogPage.tsx';
 import { ChatPage } from './pages/chat/ChatPage.tsx';
@@ -98,6 +99,7 @@ export const routes: RouteObject[] = [
                   { path: 'registration', element: <RegistrationPage /> },
                   { path: 'guest-chat', element: <AdminGuestChatPage /> },
                   { path: 'messages', element: <AdminMessagesPage /> },
+                  { path: 'usage', element: <AdminUsagePage /> },
                 ],
               },
             ],

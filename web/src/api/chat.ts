@@ -483,18 +483,48 @@ export interface ChatFigures {
   completion_tokens: number;
 }
 
+/** One group of the caller's calls from the usage log; `cost` is a decimal string. */
+export interface UsageFigures {
+  key: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost: string;
+}
+
+/** The caller's budget in its current window (decimal strings for money). */
+export interface BudgetState {
+  period: 'day' | 'month' | 'total';
+  max_cost: string | null;
+  spent_cost: string;
+  remaining_cost: string | null;
+  max_tokens: number | null;
+  spent_tokens: number;
+  resets_at: string | null;
+}
+
 /** `GET /api/llm/statistics`: totals, and the last 30 days by day (`YYYY-MM-DD`) and by model. */
 export interface ChatStatistics {
   sessions: number;
   messages: number;
   by_day: Record<string, ChatFigures>;
   by_model: Record<string, ChatFigures>;
+  /** Every call of the caller (chat, API keys, titles) with its cost. */
+  usage: { by_day: UsageFigures[]; by_model: UsageFigures[] };
+  budget: BudgetState | null;
 }
 
 /** `GET /api/llm/statistics`. */
 export async function getStatistics(signal?: AbortSignal): Promise<ChatStatistics> {
   const answer = await apiGet<Partial<ChatStatistics>>(`${BASE}/statistics`, { signal });
-  return { sessions: answer.sessions ?? 0, messages: answer.messages ?? 0, by_day: answer.by_day ?? {}, by_model: answer.by_model ?? {} };
+  return {
+    sessions: answer.sessions ?? 0,
+    messages: answer.messages ?? 0,
+    by_day: answer.by_day ?? {},
+    by_model: answer.by_model ?? {},
+    usage: { by_day: answer.usage?.by_day ?? [], by_model: answer.usage?.by_model ?? [] },
+    budget: answer.budget ?? null,
+  };
 }
 
 /** URL of `GET /api/llm/export`: every conversation (all branches) and own persona as JSON. */

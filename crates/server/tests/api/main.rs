@@ -35,4 +35,5 @@ mod pipeline;
 mod providers;
 mod storage;
 mod system;
+mod usage_tokens;
 mod web;

@@ -1,5 +1,5 @@
 // Admin frame: heading and section links (users, providers, audit log, registration, guest
-// chat, messages).
+// chat, messages, usage and prices).
 
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
@@ -32,6 +32,9 @@ export function AdminLayout() {
         </NavLink>
         <NavLink to="/admin/messages" className="tab" data-testid="admin-tab-messages">
           {t('admin.messages')}
+        </NavLink>
+        <NavLink to="/admin/usage" className="tab" data-testid="admin-tab-usage">
+          {t('admin.usage')}
         </NavLink>
       </nav>
       <Outlet />

@@ -4,7 +4,7 @@
 
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { exportAllUrl, getStatistics, type ChatFigures } from '../../api/chat.ts';
+import { exportAllUrl, getStatistics, type BudgetState, type ChatFigures } from '../../api/chat.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { DownloadIcon } from '../../components/icons.tsx';
 import { useAsync } from '../../lib/useAsync.ts';
@@ -19,6 +19,33 @@ function dayLabel(day: string, language: string): string {
   const date = new Date(`${day}T00:00:00Z`);
   if (Number.isNaN(date.getTime())) return day;
   return new Intl.DateTimeFormat(language, { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(date);
+}
+
+/** The caller's budget: what is left in the window, and when it resets. */
+function BudgetCard({ budget }: { budget: BudgetState | null }) {
+  const { t, i18n } = useTranslation();
+  if (!budget) {
+    return (
+      <p className="muted" data-testid="statistics-no-budget">
+        {t('statsUsage.noBudget')}
+      </p>
+    );
+  }
+  const period = t(`statsUsage.period.${budget.period}`);
+  return (
+    <section className="card" aria-labelledby="stats-budget" data-testid="statistics-budget">
+      <h2 id="stats-budget">{t('statsUsage.budget')}</h2>
+      {budget.max_cost !== null ? (
+        <p data-testid="statistics-budget-cost">{t('statsUsage.budgetLeft', { remaining: budget.remaining_cost ?? '0', max: budget.max_cost, period })}</p>
+      ) : null}
+      {budget.max_tokens !== null ? (
+        <p>{t('statsUsage.budgetTokens', { spent: budget.spent_tokens.toLocaleString(i18n.language), max: budget.max_tokens.toLocaleString(i18n.language), period })}</p>
+      ) : null}
+      {budget.resets_at ? (
+        <p className="muted small">{t('statsUsage.resets', { when: new Date(budget.resets_at).toLocaleString(i18n.language) })}</p>
+      ) : null}
+    </section>
+  );
 }
 
 export function StatisticsPage() {
@@ -76,7 +103,27 @@ export function StatisticsPage() {
               <dt>{t('stats.tokens30')}</dt>
               <dd data-testid="statistics-tokens">{number(sum(recent, 'prompt_tokens') + sum(recent, 'completion_tokens'))}</dd>
             </div>
+            <div className="card stat-card">
+              <dt>{t('statsUsage.cost30')}</dt>
+              <dd data-testid="statistics-cost">{data.usage.by_model.reduce((total, m) => total + Number(m.cost), 0).toFixed(6)}</dd>
+            </div>
           </dl>
+
+          <BudgetCard budget={data.budget} />
+
+          {data.usage.by_model.length > 0 ? (
+            <section className="card" aria-labelledby="stats-cost">
+              <h2 id="stats-cost">{t('statsUsage.costByModel')}</h2>
+              <ul className="day-bars" data-testid="statistics-cost-models">
+                {data.usage.by_model.map((m) => (
+                  <li key={m.key} className="day-bar" data-testid="statistics-cost-model" data-model={m.key}>
+                    <code className="day-bar-label">{m.key}</code>
+                    <span className="day-bar-value">{m.cost}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
 
           <section className="card" aria-labelledby="stats-models">
             <h2 id="stats-models">{t('stats.byModel')}</h2>

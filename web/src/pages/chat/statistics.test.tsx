@@ -65,3 +65,21 @@ describe('chat statistics and export', () => {
     expect(screen.getByTestId('statistics-sessions')).toHaveTextContent('0');
   });
 });
+
+describe('cost and budget on the statistics page', () => {
+  it('shows the cost of the last 30 days, the cost per model and the budget left', async () => {
+    const usage = { by_day: [], by_model: [{ key: 'fake-model', requests: 2, prompt_tokens: 14, completion_tokens: 10, cost: '0.000135' }] };
+    const budget = { period: 'month', max_cost: '1', spent_cost: '0.000135', remaining_cost: '0.999865', max_tokens: null, spent_tokens: 24, resets_at: '2027-01-01T00:00:00Z' };
+    mockApi({ ...new FakeChatServer().routes(), 'GET /api/llm/statistics': () => jsonResponse({ ...STATS, usage, budget }) });
+    renderApp('/chat/statistics');
+    expect(await screen.findByTestId('statistics-cost')).toHaveTextContent('0.000135');
+    expect(screen.getByTestId('statistics-budget-cost')).toHaveTextContent('0.999865 left of 1 this month');
+    expect(screen.getByTestId('statistics-cost-model')).toHaveTextContent('fake-model');
+  });
+
+  it('says so when no budget is set', async () => {
+    mockApi({ ...new FakeChatServer().routes(), 'GET /api/llm/statistics': () => jsonResponse(STATS) });
+    renderApp('/chat/statistics');
+    expect(await screen.findByTestId('statistics-no-budget')).toBeInTheDocument();
+  });
+});

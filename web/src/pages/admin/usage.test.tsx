@@ -1,0 +1,64 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it } from 'vitest';
+import i18n from '../../i18n/index.ts';
+import type { Price } from '../../api/usage.ts';
+import { ADMIN, callsTo, jsonResponse, mockApi, renderApp, setSessionCookie } from '../../test/helpers.tsx';
+
+const PRICE: Price = { model: 'gpt-4o', input_per_mtok: '2.5', output_per_mtok: '10', cached_input_per_mtok: '1.25', currency: 'USD', max_output_tokens: null, updated_at: '2026-12-06T10:00:00Z' };
+const row = (key: string, label: string | null, cost: string, requests: number) => ({
+  key, label, requests, errors: 0, prompt_tokens: 10 * requests, completion_tokens: 5 * requests, cached_tokens: 0, cost, avg_latency_ms: 120,
+});
+
+describe('admin usage and prices', () => {
+  beforeEach(async () => {
+    await i18n.changeLanguage('en');
+    setSessionCookie();
+  });
+
+  it('groups usage, links the CSV and sets, shows and removes prices', async () => {
+    let prices = [PRICE];
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/admin/statistics': (req) => {
+        const group = req.url.searchParams.get('group_by');
+        const rows = group === 'user' ? [row('u-1', 'uma', '0.000135', 2)] : [row('2026-12-06', null, '0.000135', 2)];
+        return jsonResponse({ group_by: group, from: '2026-11-07', to: '2026-12-06', rows });
+      },
+      'GET /api/admin/prices': () => jsonResponse(prices),
+      'PUT /api/admin/prices/fake-model': (req) => {
+        const body = req.body as { input_per_mtok: string; output_per_mtok: string };
+        if (body.input_per_mtok === '2,50') {
+          return jsonResponse({ error: { code: 'validation_failed', message: 'invalid', details: { fields: { input_per_mtok: 'must be a decimal number such as "2.50"' } } } }, 422);
+        }
+        prices = [...prices, { ...PRICE, model: 'fake-model', input_per_mtok: body.input_per_mtok, output_per_mtok: body.output_per_mtok, cached_input_per_mtok: null }];
+        return jsonResponse(prices[prices.length - 1]);
+      },
+      'DELETE /api/admin/prices/gpt-4o': () => {
+        prices = prices.filter((p) => p.model !== 'gpt-4o');
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderApp('/admin/usage');
+    const table = await screen.findByTestId('usage-table');
+    expect(within(table).getByTestId('usage-row')).toHaveTextContent('2026-12-06');
+    expect(screen.getByTestId('usage-csv')).toHaveAttribute('href', '/api/admin/statistics?group_by=day&format=csv');
+    await userEvent.selectOptions(screen.getByTestId('usage-group'), 'user');
+    await waitFor(() => expect(screen.getByTestId('usage-row')).toHaveTextContent('uma'));
+    expect(screen.getByTestId('usage-csv')).toHaveAttribute('href', '/api/admin/statistics?group_by=user&format=csv');
+
+    expect(await screen.findByTestId('price-row')).toHaveTextContent('2.5 USD');
+    await userEvent.type(screen.getByTestId('price-model'), 'fake-model');
+    await userEvent.type(screen.getByTestId('price-input'), '2,50');
+    await userEvent.type(screen.getByTestId('price-output'), '10');
+    await userEvent.click(screen.getByTestId('price-save'));
+    expect(await screen.findByText('must be a decimal number such as "2.50"')).toBeInTheDocument();
+    await userEvent.clear(screen.getByTestId('price-input'));
+    await userEvent.type(screen.getByTestId('price-input'), '1.5');
+    await userEvent.click(screen.getByTestId('price-save'));
+    await waitFor(() => expect(screen.getAllByTestId('price-row')).toHaveLength(2));
+    expect(callsTo(fetchMock, 'PUT /api/admin/prices/fake-model').at(-1)!.body).toEqual({ input_per_mtok: '1.5', output_per_mtok: '10', cached_input_per_mtok: null });
+    await userEvent.click(within(screen.getAllByTestId('price-row')[0]!).getByTestId('price-delete'));
+    await waitFor(() => expect(screen.getAllByTestId('price-row')).toHaveLength(1));
+  });
+});
