@@ -68,3 +68,37 @@ export function getUsageStatistics(groupBy: GroupBy, signal?: AbortSignal): Prom
 export function usageCsvUrl(groupBy: GroupBy): string {
   return `/api/admin/statistics${queryString({ group_by: groupBy, format: 'csv' })}`;
 }
+
+/** Limits of a role, a user or an API key; a null field sets no limit of that kind. */
+export interface Limits {
+  period: 'day' | 'month' | 'total';
+  /** Budget as a decimal string in the price table's currency. */
+  max_cost: string | null;
+  max_tokens: number | null;
+  rpm: number | null;
+  tpm: number | null;
+}
+
+/** Where limits are read and saved. */
+export type LimitTarget = { kind: 'user'; id: string } | { kind: 'role'; role: 'user' | 'admin' } | { kind: 'key'; id: string };
+
+function limitsPath(target: LimitTarget): string {
+  switch (target.kind) {
+    case 'user':
+      return `/api/admin/users/${encodeURIComponent(target.id)}/quota`;
+    case 'role':
+      return `/api/admin/quotas/roles/${target.role}`;
+    case 'key':
+      return `/api/keys/${encodeURIComponent(target.id)}/quota`;
+  }
+}
+
+/** The limits set on `target` (null: none). */
+export function getLimits(target: LimitTarget, signal?: AbortSignal): Promise<Limits | null> {
+  return apiGet<Limits | null>(limitsPath(target), { signal });
+}
+
+/** Sets the limits of `target`. */
+export function putLimits(target: LimitTarget, limits: Limits): Promise<Limits> {
+  return apiSend<Limits>('PUT', limitsPath(target), limits);
+}

@@ -1,6 +1,7 @@
 //! Sign-in with external OAuth2 / OpenID Connect providers (generic OIDC by discovery, Google
 //! and GitHub presets), account linking, and the admin API that configures the providers.
 
+mod accounts;
 mod admin;
 pub mod client;
 mod routes;

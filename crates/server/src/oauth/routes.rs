@@ -6,12 +6,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
-use super::admin;
 use super::service::{self, CallbackOutcome};
 use super::types::{
     CallbackQuery, CreateProviderRequest, IdentityResponse, ProviderResponse, PublicProvider,
     StartQuery,
 };
+use super::{accounts, admin};
 use crate::auth::extract::{AdminUser, AuthUser, Client, cookie_value};
 use crate::auth::routes::{append_cookie, login_response};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -128,7 +128,7 @@ pub async fn get_identities(
     State(state): State<AppState>,
     AuthUser(ctx): AuthUser,
 ) -> ApiResult<AppJson<Vec<IdentityResponse>>> {
-    Ok(AppJson(service::list_identities(&state, &ctx).await?))
+    Ok(AppJson(accounts::list_identities(&state, &ctx).await?))
 }
 
 /// Unlink one of the caller's identities.
@@ -140,7 +140,7 @@ pub async fn delete_identity(
     Client(client): Client,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    service::unlink(&state, &ctx, id, &client).await?;
+    accounts::unlink(&state, &ctx, id, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,6 +1,7 @@
 // Admin: usage of the last 30 days grouped by day, model, user, provider or key — requests,
 // errors, tokens, cost and latency per group with a bar of each group's share of the cost (or
-// of the requests when nothing has a price) — the CSV download, and the price table.
+// of the requests when nothing has a price) — the CSV download, the default limits of users and
+// the price table.
 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +11,7 @@ import { DownloadIcon } from '../../components/icons.tsx';
 import { SelectField } from '../../components/forms.tsx';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
+import { LimitsForm } from '../../components/LimitsForm.tsx';
 import { PriceTable } from './PriceTable.tsx';
 
 const GROUPS: GroupBy[] = ['day', 'model', 'user', 'provider', 'key'];
@@ -81,7 +83,7 @@ export function AdminUsagePage() {
                     <tr key={row.key} data-testid="usage-row" data-key={row.key}>
                       <td data-label={t(`usage.group.${group}`)}>
                         <span>{row.label ?? row.key}</span>
-                        <span className="day-bar-track" aria-hidden="true">
+                        <span className="day-bar-track usage-bar" aria-hidden="true">
                           <span className="day-bar-fill" style={{ width: `${width(row)}%` }} />
                         </span>
                       </td>
@@ -97,6 +99,11 @@ export function AdminUsagePage() {
             </div>
           </>
         ) : null}
+      </section>
+      <section className="card" aria-labelledby="role-limits-heading">
+        <h2 id="role-limits-heading">{t('limits.roleHeading')}</h2>
+        <p className="muted small section-intro">{t('limits.roleIntro')}</p>
+        <LimitsForm target={{ kind: 'role', role: 'user' }} testId="role-limits" />
       </section>
       <PriceTable />
     </div>

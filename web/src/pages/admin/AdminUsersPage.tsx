@@ -12,6 +12,7 @@ import { Avatar, nameOf } from '../../components/Avatar.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormAlert, Notice } from '../../components/forms.tsx';
+import { LimitsForm } from '../../components/LimitsForm.tsx';
 import { Pager } from '../../components/Pager.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { roleLabel } from '../../lib/roles.ts';
@@ -83,6 +84,7 @@ export function AdminUsersPage() {
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<User | null>(null);
+  const [limitsOf, setLimitsOf] = useState<User | null>(null);
 
   const act = async (user: User, action: () => Promise<string>) => {
     setBusy(user.id);
@@ -303,6 +305,14 @@ export function AdminUsersPage() {
                         </button>
                         <button
                           type="button"
+                          className="button button-secondary button-small"
+                          onClick={() => setLimitsOf(user)}
+                          data-testid="user-limits"
+                        >
+                          {t('limits.button')}
+                        </button>
+                        <button
+                          type="button"
                           className="button button-danger button-small"
                           disabled={self || rowBusy}
                           onClick={() => setConfirming(user)}
@@ -329,6 +339,18 @@ export function AdminUsersPage() {
           onPage={(next) => update({ page: next > 1 ? String(next) : null }, false)}
           testId="users-pager"
         />
+      ) : null}
+
+      {limitsOf ? (
+        <section className="card" aria-labelledby="user-limits-heading" data-testid="user-limits-panel">
+          <div className="page-header">
+            <h2 id="user-limits-heading">{t('limits.forUser', { name: limitsOf.username })}</h2>
+            <button type="button" className="button button-secondary button-small" onClick={() => setLimitsOf(null)}>
+              {t('limits.close')}
+            </button>
+          </div>
+          <LimitsForm target={{ kind: 'user', id: limitsOf.id }} testId="user-limits-form" />
+        </section>
       ) : null}
 
       {confirming ? (

@@ -61,4 +61,30 @@ describe('admin usage and prices', () => {
     await userEvent.click(within(screen.getAllByTestId('price-row')[0]!).getByTestId('price-delete'));
     await waitFor(() => expect(screen.getAllByTestId('price-row')).toHaveLength(1));
   });
+
+  it('sets the default limits of users, with the server\'s field errors on their fields', async () => {
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/admin/statistics': () => jsonResponse({ group_by: 'day', from: '2026-11-07', to: '2026-12-06', rows: [] }),
+      'GET /api/admin/prices': () => jsonResponse([]),
+      'GET /api/admin/quotas/roles/user': () => jsonResponse(null),
+      'PUT /api/admin/quotas/roles/user': (req) => {
+        const body = req.body as { rpm: number | null };
+        if (body.rpm === 0) {
+          return jsonResponse({ error: { code: 'validation_failed', message: 'invalid', details: { fields: { rpm: 'must be at least 1 (null: no limit)' } } } }, 422);
+        }
+        return jsonResponse({ scope: 'role', subject: 'user', ...(req.body as object) });
+      },
+    });
+    renderApp('/admin/usage');
+    await userEvent.type(await screen.findByTestId('role-limits-max-cost'), '0.05');
+    await userEvent.type(screen.getByTestId('role-limits-rpm'), '0');
+    await userEvent.click(screen.getByTestId('role-limits-save'));
+    expect(await screen.findByText('must be at least 1 (null: no limit)')).toBeInTheDocument();
+    await userEvent.clear(screen.getByTestId('role-limits-rpm'));
+    await userEvent.type(screen.getByTestId('role-limits-rpm'), '5');
+    await userEvent.click(screen.getByTestId('role-limits-save'));
+    await screen.findByTestId('role-limits-saved');
+    expect(callsTo(fetchMock, 'PUT /api/admin/quotas/roles/user').at(-1)!.body).toEqual({ period: 'day', max_cost: '0.05', max_tokens: null, rpm: 5, tpm: null });
+  });
 });

@@ -9,6 +9,7 @@ import { createApiKey, endOfLocalDay, listApiKeys, revokeApiKey, type ApiKey, ty
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormAlert, Notice, TextAreaField, TextField, fieldErrorsOf } from '../../components/forms.tsx';
+import { LimitsForm } from '../../components/LimitsForm.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
@@ -205,6 +206,7 @@ function KeyList({
 }) {
   const { t, i18n } = useTranslation();
   const [confirming, setConfirming] = useState<ApiKey | null>(null);
+  const [limitsOf, setLimitsOf] = useState<ApiKey | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -302,6 +304,9 @@ function KeyList({
                     </td>
                     <td data-label={t('apiKeys.columns.created')}>{date(key.created_at)}</td>
                     <td className="cell-actions">
+                      <button type="button" className="button button-secondary button-small" onClick={() => setLimitsOf(key)} data-testid="api-key-limits">
+                        {t('limits.button')}
+                      </button>
                       <button
                         type="button"
                         className="button button-danger button-small"
@@ -320,6 +325,17 @@ function KeyList({
           </table>
         </div>
       )}
+      {limitsOf ? (
+        <section className="card" aria-labelledby="key-limits-heading" data-testid="api-key-limits-panel">
+          <div className="page-header">
+            <h3 id="key-limits-heading">{t('limits.forKey', { name: limitsOf.name })}</h3>
+            <button type="button" className="button button-secondary button-small" onClick={() => setLimitsOf(null)}>
+              {t('limits.close')}
+            </button>
+          </div>
+          <LimitsForm target={{ kind: 'key', id: limitsOf.id }} testId="api-key-limits-form" />
+        </section>
+      ) : null}
       {confirming ? (
         <ConfirmDialog
           title={t('apiKeys.revokeTitle', { name: confirming.name })}
