@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ConnectionTrait, QuerySelect};
 
-use crate::usage::store::events;
+use crate::usage::store::daily;
 
 /// `limits` table.
 pub mod rows {
@@ -98,14 +98,15 @@ pub async fn delete_limit(
         > 0)
 }
 
-/// Cost (nanos) and tokens logged for a user or a key since `since`.
+/// Cost (nanos) and tokens logged for a user or a key since `since` (a window's start:
+/// midnight UTC), from the daily sums.
 pub async fn spent_since(
     db: &impl ConnectionTrait,
     user_id: Option<Uuid>,
     api_key_id: Option<Uuid>,
     since: Option<DateTime<Utc>>,
 ) -> Result<(i64, i64), DbErr> {
-    let mut query = events::Entity::find()
+    let mut query = daily::Entity::find()
         .select_only()
         .column_as(
             Expr::cust("CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT)"),
@@ -116,13 +117,13 @@ pub async fn spent_since(
             "tokens",
         );
     if let Some(u) = user_id {
-        query = query.filter(events::Column::UserId.eq(u));
+        query = query.filter(daily::Column::UserId.eq(u));
     }
     if let Some(k) = api_key_id {
-        query = query.filter(events::Column::ApiKeyId.eq(k));
+        query = query.filter(daily::Column::ApiKeyId.eq(k));
     }
     if let Some(t) = since {
-        query = query.filter(events::Column::CreatedAt.gte(t));
+        query = query.filter(daily::Column::Day.gte(t.format("%Y-%m-%d").to_string()));
     }
     Ok(query
         .into_tuple::<(i64, i64)>()

@@ -1,7 +1,7 @@
 //! Usage statistics: the admin's grouped view (by day, model, user, provider or key over a
 //! date range, as JSON or CSV) and a user's own figures. No axum, no SQL.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -69,10 +69,6 @@ fn day(field: &str, v: Option<&str>, default: NaiveDate) -> ApiResult<NaiveDate>
     }
 }
 
-fn midnight(d: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-}
-
 fn row(key: String, label: Option<String>, t: &Totals) -> StatsRow {
     StatsRow {
         key,
@@ -132,8 +128,7 @@ pub async fn admin_statistics(state: &AppState, q: &StatsQuery) -> ApiResult<Sta
             "must be on or before to, within ten years",
         ));
     }
-    let end = midnight(to) + Duration::days(1);
-    let mut sums = stats_store::grouped(&state.db.conn, group, midnight(from), end, None).await?;
+    let mut sums = stats_store::grouped(&state.db.conn, group, from, to, None).await?;
     if group == Group::Day {
         sums.sort_by(|a, b| a.0.cmp(&b.0));
     } else {
@@ -185,8 +180,8 @@ pub async fn own_usage(
     state: &AppState,
     user_id: Uuid,
 ) -> ApiResult<(Vec<StatsRow>, Vec<StatsRow>)> {
-    let to = Utc::now();
-    let from = midnight(to.date_naive() - Duration::days(29));
+    let to = Utc::now().date_naive();
+    let from = to - Duration::days(29);
     let mut out = Vec::new();
     for group in [Group::Day, Group::Model] {
         let mut sums = stats_store::grouped(&state.db.conn, group, from, to, Some(user_id)).await?;

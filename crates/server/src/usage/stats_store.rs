@@ -1,14 +1,14 @@
-//! Usage statistics from `usage_events`, summed by the database (`GROUP BY` over the
-//! `created_at` indexes). SQL only.
+//! Usage statistics from `usage_daily` (the events summed per day and key by the writer),
+//! summed by the database: a 30-day view reads days × groups rows, not every event. SQL only.
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Select, TryGetable,
 };
 use uuid::Uuid;
 
-use super::store::events;
+use super::store::daily;
 
 /// What usage is summed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,26 +46,18 @@ pub struct Totals {
 
 type Row<K> = (K, i64, i64, i64, i64, i64, i64, i64);
 
-fn sums(query: Select<events::Entity>, key: SimpleExpr) -> Select<events::Entity> {
+fn sums(query: Select<daily::Entity>, key: SimpleExpr) -> Select<daily::Entity> {
     let sum = |col: &str| Expr::cust(format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT)"));
     query
         .select_only()
         .column_as(key.clone(), "key")
-        .column_as(Expr::cust("COUNT(*)"), "requests")
-        .column_as(
-            Expr::cust(
-                "CAST(COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS BIGINT)",
-            ),
-            "errors",
-        )
+        .column_as(sum("requests"), "requests")
+        .column_as(sum("errors"), "errors")
         .column_as(sum("prompt_tokens"), "prompt_tokens")
         .column_as(sum("completion_tokens"), "completion_tokens")
         .column_as(sum("cached_tokens"), "cached_tokens")
         .column_as(sum("cost_nanos"), "cost_nanos")
-        .column_as(
-            Expr::cust("CAST(COALESCE(AVG(latency_ms), 0) AS BIGINT)"),
-            "avg_latency_ms",
-        )
+        .column_as(sum("latency_ms_sum"), "latency_ms_sum")
         .group_by(key)
 }
 
@@ -79,14 +71,14 @@ fn totals<K>(r: Row<K>) -> (K, Totals) {
             completion_tokens: r.4,
             cached_tokens: r.5,
             cost_nanos: r.6,
-            avg_latency_ms: r.7,
+            avg_latency_ms: if r.1 > 0 { r.7 / r.1 } else { 0 },
         },
     )
 }
 
 async fn run<K: TryGetable>(
     db: &impl ConnectionTrait,
-    query: Select<events::Entity>,
+    query: Select<daily::Entity>,
     key: SimpleExpr,
 ) -> Result<Vec<(K, Totals)>, DbErr> {
     Ok(sums(query, key)
@@ -98,40 +90,45 @@ async fn run<K: TryGetable>(
         .collect())
 }
 
-/// Usage in `[from, to)`, of one user or of everyone, summed per group; the key is the day,
-/// the model name or the id (`None`: no user, provider or key).
+/// Usage of the UTC days `from..=to`, of one user or of everyone, summed per group from the
+/// daily sums; the key is the day, the model name or the id (`-`: no user, provider or key).
 pub async fn grouped(
     db: &impl ConnectionTrait,
     group: Group,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    from: NaiveDate,
+    to: NaiveDate,
     user_id: Option<Uuid>,
 ) -> Result<Vec<(String, Totals)>, DbErr> {
-    let mut query = events::Entity::find()
-        .filter(events::Column::CreatedAt.gte(from))
-        .filter(events::Column::CreatedAt.lt(to));
+    let mut query = daily::Entity::find()
+        .filter(daily::Column::Day.gte(from.to_string()))
+        .filter(daily::Column::Day.lte(to.to_string()));
     if let Some(u) = user_id {
-        query = query.filter(events::Column::UserId.eq(u));
+        query = query.filter(daily::Column::UserId.eq(u));
     }
-    let id_key = |col: &str| Expr::cust(col.to_owned());
-    let rows = match group {
-        Group::Day => {
-            let key = crate::db::sql::utc_day(db.get_database_backend(), "created_at");
-            run::<String>(db, query, key).await?
-        }
-        Group::Model => run::<String>(db, query, id_key("model")).await?,
+    let col = |c: &str| Expr::cust(c.to_owned());
+    Ok(match group {
+        Group::Day => run::<String>(db, query, col("day")).await?,
+        Group::Model => run::<String>(db, query, col("model")).await?,
         Group::User | Group::Provider | Group::Key => {
-            let col = match group {
+            let name = match group {
                 Group::User => "user_id",
                 Group::Provider => "provider_id",
                 _ => "api_key_id",
             };
-            run::<Option<Uuid>>(db, query, id_key(col))
+            run::<Uuid>(db, query, col(name))
                 .await?
                 .into_iter()
-                .map(|(k, t)| (k.map_or_else(|| "-".to_owned(), |id| id.to_string()), t))
+                .map(|(k, t)| {
+                    (
+                        if k.is_nil() {
+                            "-".to_owned()
+                        } else {
+                            k.to_string()
+                        },
+                        t,
+                    )
+                })
                 .collect()
         }
-    };
-    Ok(rows)
+    })
 }

@@ -1,7 +1,11 @@
-//! Table `usage_events`. SQL only.
+//! Tables `usage_events` and `usage_daily` (the events summed per day and key, written in the
+//! same transaction). SQL only.
 
-use sea_orm::ConnectionTrait;
+use std::collections::HashMap;
+
 use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 /// `usage_events` table.
 pub mod events {
@@ -57,16 +61,175 @@ pub mod events {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// `usage_daily` table.
+pub mod daily {
+    use sea_orm::entity::prelude::*;
+
+    /// Usage of one day, user, key, provider, model and source (nil UUID: none).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "usage_daily")]
+    pub struct Model {
+        /// `YYYY-MM-DD`, UTC.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: String,
+        /// User (nil: none).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        /// API key (nil: none).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub api_key_id: Uuid,
+        /// Provider (nil: none).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub provider_id: Uuid,
+        /// Requested model.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub model: String,
+        /// Front end.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub source: String,
+        /// Calls.
+        pub requests: i64,
+        /// Calls with a status ≥ 400.
+        pub errors: i64,
+        /// Input tokens.
+        pub prompt_tokens: i64,
+        /// Output tokens.
+        pub completion_tokens: i64,
+        /// Cached input tokens.
+        pub cached_tokens: i64,
+        /// Cost, nano-units.
+        pub cost_nanos: i64,
+        /// Sum of latencies, milliseconds.
+        pub latency_ms_sum: i64,
+    }
+
+    /// Relations (none navigated).
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub use events::Model as UsageRow;
 
-/// Inserts a batch of events in one statement.
-pub async fn insert_batch(
-    db: &impl ConnectionTrait,
-    rows: Vec<events::ActiveModel>,
-) -> Result<(), DbErr> {
+type DayKey = (String, Uuid, Uuid, Uuid, String, String);
+
+/// The batch summed per day and key.
+fn rollup(rows: &[events::ActiveModel]) -> Vec<daily::ActiveModel> {
+    use sea_orm::ActiveValue::Set;
+    let mut sums: HashMap<DayKey, daily::Model> = HashMap::new();
+    for r in rows {
+        let get = |v: &sea_orm::ActiveValue<i64>| v.clone().take().unwrap_or(0);
+        let id = |v: &sea_orm::ActiveValue<Option<Uuid>>| {
+            v.clone().take().flatten().unwrap_or(Uuid::nil())
+        };
+        let day = r
+            .created_at
+            .clone()
+            .take()
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let model = r.model.clone().take().unwrap_or_default();
+        let source = r.source.clone().take().unwrap_or_default();
+        let key = (
+            day,
+            id(&r.user_id),
+            id(&r.api_key_id),
+            id(&r.provider_id),
+            model,
+            source,
+        );
+        let e = sums.entry(key.clone()).or_insert_with(|| daily::Model {
+            day: key.0,
+            user_id: key.1,
+            api_key_id: key.2,
+            provider_id: key.3,
+            model: key.4,
+            source: key.5,
+            requests: 0,
+            errors: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cached_tokens: 0,
+            cost_nanos: 0,
+            latency_ms_sum: 0,
+        });
+        e.requests += 1;
+        e.errors += i64::from(r.status.clone().take().unwrap_or(0) >= 400);
+        e.prompt_tokens += get(&r.prompt_tokens);
+        e.completion_tokens += get(&r.completion_tokens);
+        e.cached_tokens += get(&r.cached_tokens);
+        e.cost_nanos += get(&r.cost_nanos);
+        e.latency_ms_sum += get(&r.latency_ms);
+    }
+    sums.into_values()
+        .map(|m| daily::ActiveModel {
+            day: Set(m.day),
+            user_id: Set(m.user_id),
+            api_key_id: Set(m.api_key_id),
+            provider_id: Set(m.provider_id),
+            model: Set(m.model),
+            source: Set(m.source),
+            requests: Set(m.requests),
+            errors: Set(m.errors),
+            prompt_tokens: Set(m.prompt_tokens),
+            completion_tokens: Set(m.completion_tokens),
+            cached_tokens: Set(m.cached_tokens),
+            cost_nanos: Set(m.cost_nanos),
+            latency_ms_sum: Set(m.latency_ms_sum),
+        })
+        .collect()
+}
+
+/// Adds sums to `usage_daily` (a row per key, created or added to).
+async fn add_daily(db: &impl ConnectionTrait, rows: Vec<daily::ActiveModel>) -> Result<(), DbErr> {
+    use daily::Column as C;
+    let add = |c: C, name: &str| {
+        (
+            c,
+            Expr::cust(format!("usage_daily.{name} + excluded.{name}")),
+        )
+    };
+    let upsert = OnConflict::columns([
+        C::Day,
+        C::UserId,
+        C::ApiKeyId,
+        C::ProviderId,
+        C::Model,
+        C::Source,
+    ])
+    .values([
+        add(C::Requests, "requests"),
+        add(C::Errors, "errors"),
+        add(C::PromptTokens, "prompt_tokens"),
+        add(C::CompletionTokens, "completion_tokens"),
+        add(C::CachedTokens, "cached_tokens"),
+        add(C::CostNanos, "cost_nanos"),
+        add(C::LatencyMsSum, "latency_ms_sum"),
+    ])
+    .to_owned();
+    // One statement per row keeps every statement far below the databases' variable limits.
+    for row in rows {
+        daily::Entity::insert(row)
+            .on_conflict(upsert.clone())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts a batch of events in one statement and adds them to the daily sums, in one
+/// transaction (the two never disagree).
+pub async fn insert_batch<C>(db: &C, rows: Vec<events::ActiveModel>) -> Result<(), DbErr>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     if rows.is_empty() {
         return Ok(());
     }
-    events::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
+    let sums = rollup(&rows);
+    let txn = db.begin().await?;
+    events::Entity::insert_many(rows).exec(&txn).await?;
+    add_daily(&txn, sums).await?;
+    txn.commit().await
 }

@@ -15,6 +15,7 @@ mod m20261124_000002_files;
 mod m20261124_000003_chat_images;
 mod m20261206_000001_chat_search;
 mod m20261206_000002_metering;
+mod m20261206_000003_usage_daily;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_chat_images::Migration),
             Box::new(m20261206_000001_chat_search::Migration),
             Box::new(m20261206_000002_metering::Migration),
+            Box::new(m20261206_000003_usage_daily::Migration),
         ]
     }
 }
