@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Usage statistics at scale: the admin's 30-day grouped statistics over BENCH_ROWS usage rows
 (default 1,000,000, spread over 60 days) on SQLite and on PostgreSQL, standard library only.
+The rows go in by SQL (and their daily sums, as the usage writer would have kept them).
 
 For each database: a fresh database migrated by the release binary (`create-admin`), the rows
 inserted in bulk by the database itself, then the server started and each
 `GET /api/admin/statistics?group_by=…` timed BENCH_QUERIES times (median and max). The
 baseline, measured in the same run, is the same GROUP BY run directly by the database (sqlite3
-module / psql), so the ratio is what the API adds to the query. Loopback only; every process
+module / psql) over the events themselves: what the statistics would cost without the daily
+sums. Loopback only; every process
 it starts is stopped. Writes bench/results/<UTC date>-usage-stats.{md,json}.
 
   cargo build --release -p llm-manager && python3 bench/usage_stats.py
@@ -59,6 +61,19 @@ def env_for(data_dir: Path, db_url: str, port: int) -> dict:
     }
 
 
+def rollup_sql(day: str, nil: str) -> str:
+    """The daily sums the usage writer keeps, built here for the rows inserted in bulk."""
+    ids = [f"COALESCE({c}, {nil})" for c in ("user_id", "api_key_id", "provider_id")]
+    return (
+        "INSERT INTO usage_daily (day, user_id, api_key_id, provider_id, model, source, requests, "
+        "errors, prompt_tokens, completion_tokens, cached_tokens, cost_nanos, latency_ms_sum) "
+        f"SELECT {day}, {', '.join(ids)}, model, source, COUNT(*), "
+        "SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(prompt_tokens), SUM(completion_tokens), "
+        f"SUM(cached_tokens), SUM(cost_nanos), SUM(latency_ms) FROM usage_events "
+        f"GROUP BY {day}, {', '.join(ids)}, model, source"
+    )
+
+
 def fill_sqlite(path: Path) -> float:
     start = time.perf_counter()
     c = sqlite3.connect(path)
@@ -83,6 +98,7 @@ def fill_sqlite(path: Path) -> float:
         FROM n""",
         (admin,),
     )
+    c.execute(rollup_sql("substr(created_at, 1, 10)", "x'00000000000000000000000000000000'"))
     c.commit()
     c.execute("ANALYZE")
     c.close()
@@ -105,6 +121,8 @@ def fill_postgres(url: str) -> float:
         CASE WHEN i % 50 = 0 THEN 502 ELSE 200 END, NULL, i % 2 = 1,
         now() - (i % 60) * interval '1 day' - (i % 86400) * interval '1 second'
       FROM generate_series(0, {ROWS - 1}) AS i; ANALYZE usage_events;""")
+    psql(url, rollup_sql("to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+                         "'00000000-0000-0000-0000-000000000000'::uuid") + "; ANALYZE usage_daily;")
     return time.perf_counter() - start
 
 
@@ -199,7 +217,7 @@ def main() -> None:
              "| database | baseline: the GROUP BY alone | " + " | ".join(f"`group_by={g}`" for g in GROUPS) + " | user's `/api/llm/statistics` |",
              "| --- | ---: | " + " | ".join("---:" for _ in GROUPS) + " | ---: |"]
     for backend, r in results["backends"].items():
-        cells = [f"{r['api'][g]['median_ms']} ms (max {r['api'][g]['max_ms']})" for g in GROUPS]
+        cells = [f"{r['api'][g]['median_ms']} ms (max {r['api'][g]['max_ms']}; {r['api'][g]['groups']} rows)" for g in GROUPS]
         lines.append(f"| {backend} | {r['baseline_model_query']['median_ms']} ms | " + " | ".join(cells)
                      + f" | {r['own_statistics']['median_ms']} ms |")
     (out / f"{day}-usage-stats.md").write_text("\n".join(lines) + "\n")
