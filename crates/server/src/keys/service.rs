@@ -3,6 +3,7 @@
 
 use chrono::{Duration, Utc};
 use rand::seq::IndexedRandom;
+use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::store::{self, ApiKey};
@@ -77,10 +78,17 @@ pub async fn create(
             "at most {MAX_KEYS_PER_USER} keys per user; revoke one first"
         )));
     }
+    let id = Uuid::now_v7();
+    let limits = req
+        .limits()
+        .map(|body| {
+            crate::limits::service::checked(crate::limits::service::Subject::Key(id), &body)
+        })
+        .transpose()?;
     let key = format!("{PREFIX}{}", random_base62(43));
     let hint = format!("{PREFIX}…{}", &key[key.len() - 4..]);
     let row = ApiKey {
-        id: Uuid::now_v7(),
+        id,
         user_id: actor.user.id,
         name: name.to_owned(),
         key_hash: state.auth.keys.hash(&key),
@@ -95,14 +103,23 @@ pub async fn create(
         revoked_at: None,
         created_at: now,
     };
-    let row = store::insert_key(&state.db.conn, row).await?;
+    // The key, its limits and the audit row, or none of them.
+    let txn = state.db.conn.begin().await?;
+    let row = store::insert_key(&txn, row).await?;
+    if let Some(l) = &limits {
+        crate::limits::store::put_limit(&txn, l.clone()).await?;
+    }
     audit::record(
-        &state.db.conn,
+        &txn,
         AuditEvent::new("api_key.created", Some(actor.user.id), client.ip.clone())
             .target("api_key", row.id)
-            .details(serde_json::json!({ "name": row.name, "hint": row.hint })),
+            .details(serde_json::json!({ "name": row.name, "hint": row.hint, "limits": limits.is_some() })),
     )
     .await?;
+    txn.commit().await?;
+    if limits.is_some() {
+        state.limits.table.invalidate();
+    }
     Ok(CreatedKeyResponse {
         key,
         info: info(&row),

@@ -15,6 +15,39 @@ pub struct CreateKeyRequest {
     pub expires_at: Option<DateTime<Utc>>,
     /// Models the key may use (public names or aliases); absent: all the owner may use.
     pub models: Option<Vec<String>>,
+    /// The key's budget window (`day`, `month`, `total`), as in `PUT /api/keys/{id}/quota`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// The key's budget in cost (decimal string).
+    #[serde(default)]
+    pub max_cost: Option<String>,
+    /// The key's budget in tokens.
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    /// The key's requests per minute.
+    #[serde(default)]
+    pub rpm: Option<u64>,
+    /// The key's tokens per minute.
+    #[serde(default)]
+    pub tpm: Option<u64>,
+}
+
+impl CreateKeyRequest {
+    /// The limit fields, if any is set.
+    pub fn limits(&self) -> Option<crate::limits::types::LimitBody> {
+        let set = self.period.is_some()
+            || self.max_cost.is_some()
+            || self.max_tokens.is_some()
+            || self.rpm.is_some()
+            || self.tpm.is_some();
+        set.then(|| crate::limits::types::LimitBody {
+            period: self.period.clone(),
+            max_cost: self.max_cost.clone(),
+            max_tokens: self.max_tokens,
+            rpm: self.rpm,
+            tpm: self.tpm,
+        })
+    }
 }
 
 /// A key as listed: never the key itself.

@@ -55,7 +55,8 @@ fn nanos_of(cost: &str) -> ApiResult<i64> {
     i64::try_from(nanos).map_err(|_| ApiError::field("max_cost", "is too large"))
 }
 
-fn checked(subject: Subject<'_>, body: &LimitBody) -> ApiResult<LimitRow> {
+/// The checked row of `subject`'s limits (for a caller that writes it in its own transaction).
+pub fn checked(subject: Subject<'_>, body: &LimitBody) -> ApiResult<LimitRow> {
     let period = body.period.as_deref().unwrap_or("day");
     if Period::parse(period).is_none() {
         return Err(ApiError::field("period", "must be day, month or total"));

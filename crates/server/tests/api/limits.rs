@@ -349,3 +349,25 @@ async fn two_instances_sharing_postgres_and_redis_enforce_one_limit_and_one_budg
     );
     assert_eq!(spent, ok * 15_000_000);
 }
+
+on_both_databases! {
+    async fn a_key_created_with_limits_is_limited_at_once_and_a_bad_limit_creates_no_key(backend: Backend) {
+        let (app, _admin, _fake) = setup(backend, 5, 5).await;
+        let user = app.user("kira").await;
+        let res = app.send_as(&user.access_token, Method::POST, "/api/keys", Some(json!({"name": "bad", "rpm": 0}))).await;
+        assert_eq!(res.status(), 422);
+        let err: Value = res.json().await.unwrap();
+        assert!(err["error"]["details"]["fields"]["rpm"].is_string(), "{err}");
+        assert_eq!(app.db.scalar("SELECT COUNT(*) FROM api_keys").await, 0, "a refused key is not stored");
+        let key = api_key(&app, &user, json!({"name": "limited", "rpm": 2, "period": "day", "max_tokens": 1000000})).await;
+        for _ in 0..2 {
+            assert_eq!(v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await.status(), 200);
+        }
+        assert_eq!(v1(&app, &key, Method::POST, "/v1/chat/completions", Some(chat("fake-model", "hi", false))).await.status(), 429);
+        let (_, keys) = crate::chat::json_of(app.get_as(&user.access_token, "/api/keys").await).await;
+        let id = keys["items"][0]["id"].as_str().unwrap().to_owned();
+        let (_, quota) = crate::chat::json_of(app.get_as(&user.access_token, &format!("/api/keys/{id}/quota")).await).await;
+        assert_eq!(quota["rpm"], 2);
+        assert_eq!(quota["max_tokens"], 1_000_000);
+    }
+}
