@@ -114,7 +114,7 @@ export function StatisticsPage() {
           {data.usage.by_model.length > 0 ? (
             <section className="card" aria-labelledby="stats-cost">
               <h2 id="stats-cost">{t('statsUsage.costByModel')}</h2>
-              <ul className="day-bars" data-testid="statistics-cost-models">
+              <ul className="day-bars cost-list" data-testid="statistics-cost-models">
                 {data.usage.by_model.map((m) => (
                   <li key={m.key} className="day-bar" data-testid="statistics-cost-model" data-model={m.key}>
                     <code className="day-bar-label">{m.key}</code>
