@@ -12,6 +12,7 @@
 # BENCH_DURATION (10, seconds per wrk run), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 # BENCH_ROUNDS (2, throughput rounds), BENCH_LITELLM (auto | skip), BENCH_LITELLM_WORKERS (nproc),
 # BENCH_RESULTS_DIR (bench/results), BENCH_KEEP (set: keep the raw files and server logs),
+# BENCH_LIMITS (set: a price, budgets and rate limits on the measured user and key),
 # BENCH_NO_BUILD (set: measure the release binaries already built), CARGO_TARGET_DIR
 # (~/.cache/llm-manager/target).
 set -euo pipefail
@@ -159,6 +160,17 @@ token=$(api POST /api/auth/login "{\"username\":\"bench\",\"password\":\"$passwo
 api POST /api/admin/providers "{\"name\":\"fake\",\"kind\":\"openai_compatible\",
   \"base_url\":\"$fake_base\",\"api_key\":\"$fake_key\",\"models\":[\"fake-model\"]}" >/dev/null
 gw_key=$(api POST /api/keys '{"name":"bench"}' | json_field key)
+limits=${BENCH_LIMITS:+on}
+if [[ -n ${BENCH_LIMITS:-} ]]; then
+  # Metering on the measured path: a price for the model, a daily budget and rate limits on
+  # the bench user's role and on the key, all far above what the run uses.
+  api PUT /api/admin/prices/fake-model '{"input_per_mtok":"2.50","output_per_mtok":"10.00"}' >/dev/null
+  api PUT /api/admin/quotas/roles/admin \
+    '{"period":"day","max_cost":"1000000","rpm":100000000,"tpm":100000000000}' >/dev/null
+  key_id=$(api GET /api/keys | python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
+  api PUT "/api/keys/$key_id/quota" '{"period":"month","max_tokens":100000000000,"rpm":100000000}' >/dev/null
+  echo "limits on: a price, a role budget and rate limits, a key budget and rate limit"
+fi
 echo "provider 'fake' and API key ${gw_key:0:12}… created"
 
 targets=("direct=$fake_base,$fake_key" "gateway=$gw_url/v1,$gw_key")
@@ -289,7 +301,7 @@ gw_errors=$(grep -ciE '\b(error|warn)' "$work/gateway.log" || true)
 # Facts for the report, handed to Python through the environment.
 export B_DATE B_COMMIT B_DIRTY B_CPU B_MEM B_LOAD0 B_LOAD1 B_LLMM B_BUILT B_RUSTC B_WRK B_REPLY_WORDS
 export B_LITELLM_STATUS=$litellm_status B_LITELLM_NOTE=$litellm_note B_GW_WARNINGS=$gw_errors
-export B_BUILD_SKIPPED=${BENCH_NO_BUILD:+1}
+export B_BUILD_SKIPPED=${BENCH_NO_BUILD:+1} B_LIMITS=${limits:-off}
 B_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 B_COMMIT=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 B_DIRTY=$(git -C "$root" status --porcelain -- crates Cargo.lock 2>/dev/null | wc -l)
@@ -330,6 +342,7 @@ json.dump({
         "requests": req, "warmup": warm, "stream_requests": sreq, "duration_s": dur,
         "connections": conns, "threads": thr, "rounds": rounds,
         "reply_words": int(e["B_REPLY_WORDS"]),
+        "limits": e.get("B_LIMITS") or "off",
     },
     "litellm": {"status": e["B_LITELLM_STATUS"], "note": e["B_LITELLM_NOTE"]},
     "gateway_log_warnings": int(e["B_GW_WARNINGS"]),

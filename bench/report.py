@@ -144,6 +144,7 @@ def markdown(r: dict, names: list[str]) -> str:
         f"load average {m['loadavg_start']} at the start, {m['loadavg_end']} at the end. "
         "Load generator, proxies and fake upstream share these CPUs.",
         f"Fake upstream: zero delay, {s['reply_words']}-word reply. "
+        f"Limits: **{s.get('limits', 'off')}** (BENCH_LIMITS: a price, budgets and rate limits on the measured user and key). "
         f"LiteLLM: **{r['litellm']['status']}** ({r['litellm']['note']}).",
         "",
         f"## a. One non-streamed call, sequential ({r['latency']['requests_per_target']} requests "

@@ -42,12 +42,7 @@ fn owners<'a>(table: &'a super::table::LimitTable, plan: &Plan<'_>) -> Vec<(Owne
 
 /// The call's worst case: its prompt and the longest answer it may get, priced.
 async fn worst_case(state: &AppState, plan: &Plan<'_>) -> Amount {
-    let prompt = plan.prompt.to_vec();
-    let prompt_tokens = state
-        .llm
-        .tokenizer
-        .count_off_thread(move |t| t.count_messages(&prompt))
-        .await;
+    let prompt_tokens = state.llm.tokenizer.count_messages_soon(plan.prompt).await;
     let prices = state.llm.prices.prices(state).await;
     let price = prices.of(plan.model, None);
     let output = plan.max_tokens.map(u64::from).unwrap_or_else(|| {

@@ -34,10 +34,24 @@ pub struct Refused {
     pub headers: RateHeaders,
 }
 
+/// One owner's last minute: its calls in order (ids increasing) and their tokens summed, so
+/// a check costs O(1) however many calls the window holds.
+#[derive(Debug, Default)]
+struct Window {
+    entries: VecDeque<Entry>,
+    tokens: u64,
+}
+
+impl Window {
+    fn find(&mut self, id: u64) -> Option<usize> {
+        self.entries.binary_search_by_key(&id, |e| e.id).ok()
+    }
+}
+
 /// The windows of this instance (in memory), or the way to Redis's.
 #[derive(Debug)]
 pub struct Rates {
-    map: Mutex<HashMap<Owner, VecDeque<Entry>>>,
+    map: Mutex<HashMap<Owner, Window>>,
     next_id: AtomicU64,
     /// Makes this instance's entries unique in a shared window.
     instance: String,
@@ -164,16 +178,18 @@ impl Rates {
             .map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let q = map.entry(owner).or_default();
-        while q
+        let w = map.entry(owner).or_default();
+        while let Some(e) = w
+            .entries
             .front()
-            .is_some_and(|e| now.duration_since(e.at) >= WINDOW)
+            .filter(|e| now.duration_since(e.at) >= WINDOW)
         {
-            q.pop_front();
+            w.tokens = w.tokens.saturating_sub(e.tokens);
+            w.entries.pop_front();
         }
-        let count = q.len() as u64;
-        let used: u64 = q.iter().map(|e| e.tokens).sum();
-        let reset = q.front().map_or(0, |e| secs_until(e.at, now));
+        let count = w.entries.len() as u64;
+        let used = w.tokens;
+        let reset = w.entries.front().map_or(0, |e| secs_until(e.at, now));
         if rpm.is_some_and(|limit| count >= limit) {
             return Err(refused(0, (rpm, tpm), (count, used, tokens), reset));
         }
@@ -181,11 +197,12 @@ impl Rates {
             return Err(refused(2, (rpm, tpm), (count, used, tokens), reset));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        q.push_back(Entry {
+        w.entries.push_back(Entry {
             at: now,
             id,
             tokens,
         });
+        w.tokens = w.tokens.saturating_add(tokens);
         Ok(id)
     }
 
@@ -195,8 +212,11 @@ impl Rates {
             .map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(q) = map.get_mut(&owner) {
-            q.retain(|e| e.id != id);
+        if let Some(w) = map.get_mut(&owner)
+            && let Some(i) = w.find(id)
+            && let Some(e) = w.entries.remove(i)
+        {
+            w.tokens = w.tokens.saturating_sub(e.tokens);
         }
     }
 
@@ -206,10 +226,11 @@ impl Rates {
             .map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(e) = map
-            .get_mut(&owner)
-            .and_then(|q| q.iter_mut().find(|e| e.id == id))
+        if let Some(w) = map.get_mut(&owner)
+            && let Some(i) = w.find(id)
+            && let Some(e) = w.entries.get_mut(i)
         {
+            w.tokens = w.tokens.saturating_sub(e.tokens).saturating_add(tokens);
             e.tokens = tokens;
         }
     }

@@ -11,6 +11,8 @@ use tiktoken_rs::CoreBPE;
 
 /// Tokens an image is counted as when the provider reports nothing (OpenAI's low-detail cost).
 const IMAGE_TOKENS: u64 = 85;
+/// Prompts up to this many bytes of text are counted on the calling thread.
+const INLINE_CHARS: usize = 2_048;
 /// Per-message overhead of the chat format.
 const MESSAGE_OVERHEAD: u64 = 4;
 
@@ -61,6 +63,26 @@ impl Tokenizer {
                 }
             })
             .as_ref()
+    }
+
+    /// Tokens of a prompt: counted here when it is short (a few microseconds), else on a
+    /// blocking thread.
+    pub async fn count_messages_soon(self: &std::sync::Arc<Self>, messages: &[Message]) -> u64 {
+        let chars: usize = messages
+            .iter()
+            .flat_map(|m| &m.content)
+            .map(|p| match p {
+                ContentPart::Text(t) => t.len(),
+                ContentPart::Image { .. } => 0,
+            })
+            .sum();
+        // Only once the BPE is built: building it takes a second, never on a runtime thread.
+        if chars <= INLINE_CHARS && self.bpe.get().is_some() {
+            return self.count_messages(messages);
+        }
+        let owned = messages.to_vec();
+        self.count_off_thread(move |t| t.count_messages(&owned))
+            .await
     }
 
     /// Tokens in a text.
