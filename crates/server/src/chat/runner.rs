@@ -167,8 +167,8 @@ async fn generate(state: &AppState, run: &Run, job: Job) {
         source: Source::Chat,
         role,
     };
-    let mut call =
-        Call::new(state, caller, &model, channels.clone(), request.clone()).admitted(admission);
+    let mut call = Call::new(state, caller, &model, channels.clone(), request.clone());
+    call.admitted = Some(admission);
     call.cancel = run.cancel.clone();
     if emotion_reading {
         call.validate = Some(emotion_schema);

@@ -8,31 +8,24 @@ use bytes::Bytes;
 use chrono::Utc;
 use futures::Stream;
 use llm_adapters::types::StreamEvent;
-use tokio::sync::mpsc;
 
 use super::error::OaiError;
 use super::openai::{self, ChunkWriter, ParsedChat};
 use super::service::{caller, completion_id};
 use crate::keys::service::KeyContext;
+use crate::llm::stream::BodySender;
 use crate::llm::{self, Call, Channel, LlmError, Outcome, Sink};
 use crate::state::AppState;
-
-type Tx = mpsc::Sender<Result<Bytes, Infallible>>;
 
 /// OpenAI chunks into the response body.
 struct SseSink {
     writer: ChunkWriter,
-    /// `None` once the stream is over: dropping the sender ends the response body at once,
-    /// before the call is settled.
-    tx: Option<Tx>,
+    body: BodySender,
 }
 
 impl SseSink {
     async fn frame(&self, frame: String) -> bool {
-        match &self.tx {
-            Some(tx) => tx.send(Ok(Bytes::from(frame))).await.is_ok(),
-            None => false,
-        }
+        self.body.send(frame).await
     }
 }
 
@@ -49,17 +42,14 @@ impl Sink for SseSink {
     }
 
     async fn gone(&self) {
-        match &self.tx {
-            Some(tx) => tx.closed().await,
-            None => std::future::pending().await,
-        }
+        self.body.gone().await;
     }
 
     /// The finish chunk (if the upstream sent none), usage and `[DONE]`, or the error chunk;
     /// then the body ends.
     async fn end(&mut self, outcome: &Outcome) {
         self.closing_frames(outcome).await;
-        self.tx = None;
+        self.body.close();
     }
 }
 
@@ -101,7 +91,7 @@ pub async fn chat_stream(
 ) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, LlmError> {
     let call = Call::new(state, caller(key), &parsed.model, channels, parsed.request);
     let streaming = llm::open(state, call).await?;
-    let (tx, rx) = mpsc::channel(16);
+    let (body, rx) = BodySender::channel();
     let sink = SseSink {
         writer: ChunkWriter::new(
             completion_id(),
@@ -109,10 +99,10 @@ pub async fn chat_stream(
             parsed.model,
             parsed.include_usage,
         ),
-        tx: Some(tx),
+        body,
     };
     state.tasks.spawn(relay(state.clone(), streaming, sink));
-    Ok(tokio_stream::wrappers::ReceiverStream::new(rx))
+    Ok(rx)
 }
 
 #[tracing::instrument(skip_all)]

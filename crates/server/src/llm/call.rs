@@ -37,7 +37,7 @@ pub struct Call {
     /// Attempts at most (`None`: one plus the configured retries).
     pub attempts: Option<usize>,
     /// Admitted already by [`admit`] (the chat admits before it writes anything).
-    admitted_early: std::sync::Mutex<Option<Admission>>,
+    pub admitted: Option<Admission>,
 }
 
 impl Call {
@@ -57,17 +57,8 @@ impl Call {
             cancel: state.shutdown.child_token(),
             validate: None,
             attempts: None,
-            admitted_early: std::sync::Mutex::new(None),
+            admitted: None,
         }
-    }
-
-    /// Uses an admission from [`admit`] instead of admitting again.
-    pub fn admitted(self, admission: Admission) -> Self {
-        *self
-            .admitted_early
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(admission);
-        self
     }
 
     fn plan(&self) -> Plan<'_> {
@@ -107,7 +98,8 @@ pub struct Completion {
 }
 
 /// The before step on its own, for a front end that must know the answer before it writes
-/// anything: a refusal is accounted here; an admission goes into [`Call::admitted`].
+/// anything: a refusal is accounted here; an admission goes into
+/// [`Call::admitted`].
 pub async fn admit(
     state: &AppState,
     caller: Caller,
@@ -176,6 +168,7 @@ pub async fn refuse(state: &AppState, caller: Caller, model: &str, stream: bool,
 async fn attempt<T, F, Fut>(
     state: &AppState,
     call: &Call,
+    admitted: Option<Admission>,
     meter: &mut Meter,
     attempt: F,
 ) -> Result<(T, Channel, Admission), LlmError>
@@ -183,11 +176,6 @@ where
     F: FnMut(Channel) -> Fut,
     Fut: std::future::Future<Output = Result<T, upstream::UpstreamError>>,
 {
-    let admitted = call
-        .admitted_early
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .take();
     let before = match admitted {
         Some(a) => Ok(a),
         None => state.llm.hooks.before(state, &call.plan()).await,
@@ -234,9 +222,10 @@ where
 
 /// A non-streamed chat completion.
 #[tracing::instrument(skip_all, fields(model = %call.model, source = call.caller.source.as_str()))]
-pub async fn complete(state: &AppState, call: Call) -> Result<Completion, LlmError> {
+pub async fn complete(state: &AppState, mut call: Call) -> Result<Completion, LlmError> {
     let mut meter = Meter::start(call.caller, &call.model, false);
-    let (response, channel, admission) = attempt(state, &call, &mut meter, |ch| {
+    let admitted = call.admitted.take();
+    let (response, channel, admission) = attempt(state, &call, admitted, &mut meter, |ch| {
         let req = ch.prepare(&call.request);
         async move { upstream::chat_once(state, &ch.target, &req).await }
     })
@@ -270,9 +259,10 @@ pub struct Streaming {
 
 /// Opens a streamed call: fail-over until one channel sends its first event.
 #[tracing::instrument(skip_all, fields(model = %call.model, source = call.caller.source.as_str()))]
-pub async fn open(state: &AppState, call: Call) -> Result<Streaming, LlmError> {
+pub async fn open(state: &AppState, mut call: Call) -> Result<Streaming, LlmError> {
     let mut meter = Meter::start(call.caller, &call.model, true);
-    let (opened, _, admission) = attempt(state, &call, &mut meter, |ch| {
+    let admitted = call.admitted.take();
+    let (opened, _, admission) = attempt(state, &call, admitted, &mut meter, |ch| {
         let req = &call.request;
         async move { stream::open(state, &ch, req).await }
     })
@@ -338,11 +328,12 @@ impl Streaming {
 #[tracing::instrument(skip_all, fields(model = %call.model))]
 pub async fn embed(
     state: &AppState,
-    call: Call,
+    mut call: Call,
     input: EmbeddingRequest,
 ) -> Result<(EmbeddingResponse, Usage), LlmError> {
     let mut meter = Meter::start(call.caller, &call.model, false);
-    let (res, _, admission) = attempt(state, &call, &mut meter, |ch| {
+    let admitted = call.admitted.take();
+    let (res, _, admission) = attempt(state, &call, admitted, &mut meter, |ch| {
         let mut req = input.clone();
         req.model = ch.upstream_model.clone();
         async move { upstream::embed(state, &ch.target, &req).await }

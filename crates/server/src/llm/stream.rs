@@ -155,3 +155,46 @@ pub(super) async fn read<S: Sink>(
         };
     }
 }
+
+/// The sending half of a streamed response body, for a [`Sink`] to write its frames into: a
+/// small channel (back pressure, never buffered to the end). [`Self::close`] ends the body at
+/// once, so the caller has its last frame before the call is settled and accounted.
+pub struct BodySender(
+    Option<tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::convert::Infallible>>>,
+);
+
+/// The body a [`BodySender`] feeds.
+pub type Body =
+    tokio_stream::wrappers::ReceiverStream<Result<bytes::Bytes, std::convert::Infallible>>;
+
+impl BodySender {
+    /// A sender and the body it feeds.
+    pub fn channel() -> (Self, Body) {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        (
+            Self(Some(tx)),
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )
+    }
+
+    /// Sends a frame; `false` when the receiver went away or the body was closed.
+    pub async fn send(&self, frame: impl Into<bytes::Bytes>) -> bool {
+        match &self.0 {
+            Some(tx) => tx.send(Ok(frame.into())).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Resolves when the receiver went away (never once closed: there is nothing to watch).
+    pub async fn gone(&self) {
+        match &self.0 {
+            Some(tx) => tx.closed().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Ends the body.
+    pub fn close(&mut self) {
+        self.0 = None;
+    }
+}

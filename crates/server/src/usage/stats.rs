@@ -175,20 +175,11 @@ pub fn stats_csv(s: &StatsResponse) -> String {
     out
 }
 
-/// A user's own usage of the last 30 days by day and by model.
-pub async fn own_usage(
-    state: &AppState,
-    user_id: Uuid,
-) -> ApiResult<(Vec<StatsRow>, Vec<StatsRow>)> {
+/// A user's own usage of the last 30 days, by day or by model.
+pub async fn own_usage(state: &AppState, user_id: Uuid, group: Group) -> ApiResult<Vec<StatsRow>> {
     let to = Utc::now().date_naive();
     let from = to - Duration::days(29);
-    let mut out = Vec::new();
-    for group in [Group::Day, Group::Model] {
-        let mut sums = stats_store::grouped(&state.db.conn, group, from, to, Some(user_id)).await?;
-        sums.sort_by(|a, b| a.0.cmp(&b.0));
-        out.push(sums.into_iter().map(|(k, t)| row(k, None, &t)).collect());
-    }
-    let by_model = out.pop().unwrap_or_default();
-    let by_day = out.pop().unwrap_or_default();
-    Ok((by_day, by_model))
+    let mut sums = stats_store::grouped(&state.db.conn, group, from, to, Some(user_id)).await?;
+    sums.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(sums.into_iter().map(|(k, t)| row(k, None, &t)).collect())
 }

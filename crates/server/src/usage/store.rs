@@ -1,8 +1,6 @@
 //! Tables `usage_events` and `usage_daily` (the events summed per day and key, written in the
 //! same transaction). SQL only.
 
-use std::collections::HashMap;
-
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -112,77 +110,8 @@ pub mod daily {
 
 pub use events::Model as UsageRow;
 
-type DayKey = (String, Uuid, Uuid, Uuid, String, String);
-
-/// The batch summed per day and key.
-fn rollup(rows: &[events::ActiveModel]) -> Vec<daily::ActiveModel> {
-    use sea_orm::ActiveValue::Set;
-    let mut sums: HashMap<DayKey, daily::Model> = HashMap::new();
-    for r in rows {
-        let get = |v: &sea_orm::ActiveValue<i64>| v.clone().take().unwrap_or(0);
-        let id = |v: &sea_orm::ActiveValue<Option<Uuid>>| {
-            v.clone().take().flatten().unwrap_or(Uuid::nil())
-        };
-        let day = r
-            .created_at
-            .clone()
-            .take()
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        let model = r.model.clone().take().unwrap_or_default();
-        let source = r.source.clone().take().unwrap_or_default();
-        let key = (
-            day,
-            id(&r.user_id),
-            id(&r.api_key_id),
-            id(&r.provider_id),
-            model,
-            source,
-        );
-        let e = sums.entry(key.clone()).or_insert_with(|| daily::Model {
-            day: key.0,
-            user_id: key.1,
-            api_key_id: key.2,
-            provider_id: key.3,
-            model: key.4,
-            source: key.5,
-            requests: 0,
-            errors: 0,
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            cached_tokens: 0,
-            cost_nanos: 0,
-            latency_ms_sum: 0,
-        });
-        e.requests += 1;
-        e.errors += i64::from(r.status.clone().take().unwrap_or(0) >= 400);
-        e.prompt_tokens += get(&r.prompt_tokens);
-        e.completion_tokens += get(&r.completion_tokens);
-        e.cached_tokens += get(&r.cached_tokens);
-        e.cost_nanos += get(&r.cost_nanos);
-        e.latency_ms_sum += get(&r.latency_ms);
-    }
-    sums.into_values()
-        .map(|m| daily::ActiveModel {
-            day: Set(m.day),
-            user_id: Set(m.user_id),
-            api_key_id: Set(m.api_key_id),
-            provider_id: Set(m.provider_id),
-            model: Set(m.model),
-            source: Set(m.source),
-            requests: Set(m.requests),
-            errors: Set(m.errors),
-            prompt_tokens: Set(m.prompt_tokens),
-            completion_tokens: Set(m.completion_tokens),
-            cached_tokens: Set(m.cached_tokens),
-            cost_nanos: Set(m.cost_nanos),
-            latency_ms_sum: Set(m.latency_ms_sum),
-        })
-        .collect()
-}
-
 /// Adds sums to `usage_daily` (a row per key, created or added to).
-async fn add_daily(db: &impl ConnectionTrait, rows: Vec<daily::ActiveModel>) -> Result<(), DbErr> {
+async fn add_daily(db: &impl ConnectionTrait, rows: Vec<daily::Model>) -> Result<(), DbErr> {
     use daily::Column as C;
     let add = |c: C, name: &str| {
         (
@@ -210,7 +139,7 @@ async fn add_daily(db: &impl ConnectionTrait, rows: Vec<daily::ActiveModel>) -> 
     .to_owned();
     // One statement per row keeps every statement far below the databases' variable limits.
     for row in rows {
-        daily::Entity::insert(row)
+        daily::Entity::insert(daily::ActiveModel::from(row))
             .on_conflict(upsert.clone())
             .exec_without_returning(db)
             .await?;
@@ -218,16 +147,19 @@ async fn add_daily(db: &impl ConnectionTrait, rows: Vec<daily::ActiveModel>) -> 
     Ok(())
 }
 
-/// Inserts a batch of events in one statement and adds them to the daily sums, in one
-/// transaction (the two never disagree).
-pub async fn insert_batch<C>(db: &C, rows: Vec<events::ActiveModel>) -> Result<(), DbErr>
+/// Inserts a batch of events in one statement and adds their daily sums, in one transaction
+/// (the two never disagree).
+pub async fn insert_batch<C>(
+    db: &C,
+    rows: Vec<events::ActiveModel>,
+    sums: Vec<daily::Model>,
+) -> Result<(), DbErr>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     if rows.is_empty() {
         return Ok(());
     }
-    let sums = rollup(&rows);
     let txn = db.begin().await?;
     events::Entity::insert_many(rows).exec(&txn).await?;
     add_daily(&txn, sums).await?;

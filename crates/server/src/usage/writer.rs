@@ -2,6 +2,7 @@
 //! waiting; one task inserts them in batches (up to [`BATCH`] events, or whatever arrived
 //! within [`FLUSH_EVERY`]) and, at shutdown, writes what is left before it stops.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
-use super::store::{self, events};
+use super::store::{self, daily, events};
 use crate::db::Database;
 
 /// Largest batch written in one statement.
@@ -60,6 +61,50 @@ pub struct UsageEvent {
     pub created_at: DateTime<Utc>,
 }
 
+/// The stored form of a model name (the columns hold 128 characters).
+fn model_name(m: &str) -> String {
+    m.chars().take(128).collect()
+}
+
+/// The events summed per UTC day, user, key, provider, model and source (nil UUID: none).
+fn daily_sums(events: &[UsageEvent]) -> Vec<daily::Model> {
+    let mut sums: HashMap<(String, Uuid, Uuid, Uuid, String, &str), daily::Model> = HashMap::new();
+    for e in events {
+        let id = |v: Option<Uuid>| v.unwrap_or(Uuid::nil());
+        let key = (
+            e.created_at.format("%Y-%m-%d").to_string(),
+            id(e.user_id),
+            id(e.api_key_id),
+            id(e.provider_id),
+            model_name(&e.model),
+            e.source,
+        );
+        let s = sums.entry(key.clone()).or_insert_with(|| daily::Model {
+            day: key.0,
+            user_id: key.1,
+            api_key_id: key.2,
+            provider_id: key.3,
+            model: key.4,
+            source: key.5.to_owned(),
+            requests: 0,
+            errors: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cached_tokens: 0,
+            cost_nanos: 0,
+            latency_ms_sum: 0,
+        });
+        s.requests += 1;
+        s.errors += i64::from(e.status >= 400);
+        s.prompt_tokens += tokens(e.prompt_tokens);
+        s.completion_tokens += tokens(e.completion_tokens);
+        s.cached_tokens += tokens(e.cached_tokens);
+        s.cost_nanos += e.cost_nanos;
+        s.latency_ms_sum += ms(e.latency);
+    }
+    sums.into_values().collect()
+}
+
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -77,7 +122,7 @@ impl From<UsageEvent> for events::ActiveModel {
             provider_id: Set(e.provider_id),
             provider_key_id: Set(e.provider_key_id),
             source: Set(e.source.to_owned()),
-            model: Set(e.model.chars().take(128).collect()),
+            model: Set(model_name(&e.model)),
             upstream_model: Set(e.upstream_model.map(|m| m.chars().take(128).collect())),
             prompt_tokens: Set(tokens(e.prompt_tokens)),
             completion_tokens: Set(tokens(e.completion_tokens)),
@@ -170,12 +215,13 @@ async fn write(db: &Database, buf: &mut Vec<UsageEvent>) {
     if buf.is_empty() {
         return;
     }
+    let sums = daily_sums(buf);
     let rows: Vec<events::ActiveModel> = buf.drain(..).map(Into::into).collect();
     let n = rows.len();
     // One retry covers a momentary lock or connection blip; after that the batch is logged
     // and dropped rather than blocking every later event.
     for attempt in 0..2 {
-        match store::insert_batch(&db.conn, rows.clone()).await {
+        match store::insert_batch(&db.conn, rows.clone(), sums.clone()).await {
             Ok(()) => return,
             Err(e) if attempt == 0 => {
                 tracing::warn!(error = %e, events = n, "writing usage events failed; retrying");

@@ -9,11 +9,11 @@ use bytes::Bytes;
 use futures::Stream;
 use llm_adapters::types::{ChatRequest, Message as LlmMessage, Role, StreamEvent};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use super::{GuestChatBody, GuestInfo, GuestSettings, GuestTurn};
 use crate::auth::service::{AuthContext, ClientInfo};
 use crate::error::{ApiError, ApiResult};
+use crate::llm::stream::BodySender;
 use crate::llm::{self, Call, Caller, LlmError, Outcome, Sink, Source};
 use crate::state::AppState;
 use crate::system::store as settings_store;
@@ -175,14 +175,12 @@ pub async fn chat(
     };
     let call = Call::new(state, caller, &model, channels, request);
     let streaming = llm::open(state, call).await.map_err(|e| unavailable(&e))?;
-    let (tx, rx) = mpsc::channel(16);
+    let (body, rx) = BodySender::channel();
     let task_state = state.clone();
     state.tasks.spawn(async move {
-        streaming
-            .relay(&task_state, &mut GuestSink { tx: Some(tx) })
-            .await;
+        streaming.relay(&task_state, &mut GuestSink { body }).await;
     });
-    Ok(tokio_stream::wrappers::ReceiverStream::new(rx))
+    Ok(rx)
 }
 
 fn unavailable(e: &LlmError) -> ApiError {
@@ -195,17 +193,7 @@ fn sse_event(name: &str, data: &serde_json::Value) -> Bytes {
 
 /// Text deltas as `delta` events.
 struct GuestSink {
-    /// `None` once the stream is over (the body ends before the call is settled).
-    tx: Option<mpsc::Sender<Result<Bytes, Infallible>>>,
-}
-
-impl GuestSink {
-    async fn frame(&self, frame: Bytes) -> bool {
-        match &self.tx {
-            Some(tx) => tx.send(Ok(frame)).await.is_ok(),
-            None => false,
-        }
-    }
+    body: BodySender,
 }
 
 impl Sink for GuestSink {
@@ -213,7 +201,10 @@ impl Sink for GuestSink {
         for ev in events {
             if let StreamEvent::Delta(t) = ev
                 && !t.is_empty()
-                && !self.frame(sse_event("delta", &json!({"content": t}))).await
+                && !self
+                    .body
+                    .send(sse_event("delta", &json!({"content": t})))
+                    .await
             {
                 return false;
             }
@@ -222,10 +213,7 @@ impl Sink for GuestSink {
     }
 
     async fn gone(&self) {
-        match &self.tx {
-            Some(tx) => tx.closed().await,
-            None => std::future::pending().await,
-        }
+        self.body.gone().await;
     }
 
     async fn end(&mut self, outcome: &Outcome) {
@@ -237,7 +225,7 @@ impl Sink for GuestSink {
             ),
         };
         // A guest who left gets nothing more.
-        self.frame(end).await;
-        self.tx = None;
+        self.body.send(end).await;
+        self.body.close();
     }
 }

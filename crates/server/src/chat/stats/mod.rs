@@ -20,6 +20,7 @@ use crate::auth::extract::{AdminUser, AuthUser};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppQuery};
 use crate::state::AppState;
+use crate::usage::stats_store::Group;
 use store::GroupBy;
 
 /// Figures of one day or one model.
@@ -66,15 +67,11 @@ pub async fn get_statistics(
     State(state): State<AppState>,
     AuthUser(ctx): AuthUser,
 ) -> ApiResult<AppJson<Statistics>> {
-    let mut s = statistics(&state, ctx.user.id).await?;
-    let (by_day, by_model) = crate::usage::stats::own_usage(&state, ctx.user.id).await?;
-    s.usage = UsageFigures { by_day, by_model };
-    s.budget = crate::limits::service::budget_of(&state, ctx.user.id, &ctx.user.role).await?;
-    Ok(AppJson(s))
+    Ok(AppJson(statistics(&state, &ctx.user).await?))
 }
 
-async fn statistics(state: &AppState, user_id: Uuid) -> Result<Statistics, sea_orm::DbErr> {
-    let db = &state.db.conn;
+async fn statistics(state: &AppState, user: &crate::auth::store::User) -> ApiResult<Statistics> {
+    let (db, user_id) = (&state.db.conn, user.id);
     let (sessions, messages) = store::count_own(db, user_id).await?;
     let since = Utc::now() - Duration::days(30);
     let figures = |rows: Vec<store::Sums>| {
@@ -96,10 +93,10 @@ async fn statistics(state: &AppState, user_id: Uuid) -> Result<Statistics, sea_o
         by_day: figures(store::sum_replies(db, user_id, since, GroupBy::Day).await?),
         by_model: figures(store::sum_replies(db, user_id, since, GroupBy::Model).await?),
         usage: UsageFigures {
-            by_day: Vec::new(),
-            by_model: Vec::new(),
+            by_day: crate::usage::stats::own_usage(state, user_id, Group::Day).await?,
+            by_model: crate::usage::stats::own_usage(state, user_id, Group::Model).await?,
         },
-        budget: None,
+        budget: crate::limits::service::budget_of(state, user_id, &user.role).await?,
     })
 }
 
