@@ -16,5 +16,5 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(routes::get_keys, routes::post_key))
-        .routes(routes!(routes::delete_key))
+        .routes(routes!(routes::patch_key, routes::delete_key))
 }

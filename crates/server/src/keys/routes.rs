@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::service;
-use super::types::{CreateKeyRequest, CreatedKeyResponse, KeyList};
+use super::types::{CreateKeyRequest, CreatedKeyResponse, KeyList, KeyResponse, UpdateKeyRequest};
 use crate::auth::extract::{AuthUser, Client};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath};
@@ -34,6 +34,25 @@ pub async fn post_key(
 ) -> ApiResult<(StatusCode, AppJson<CreatedKeyResponse>)> {
     let created = service::create(&state, &ctx, req, &client).await?;
     Ok((StatusCode::CREATED, AppJson(created)))
+}
+
+/// Edits one of the caller's keys: name, `models`, `expires_at` and the limit fields (absent:
+/// unchanged, `null`: cleared).
+#[utoipa::path(patch, path = "/{id}", tag = "keys", params(("id" = uuid::Uuid, Path, description = "Key")),
+    request_body = UpdateKeyRequest,
+    responses((status = 200, description = "Saved", body = KeyResponse),
+        (status = 404, description = "No such key", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn patch_key(
+    State(state): State<AppState>,
+    AuthUser(ctx): AuthUser,
+    Client(client): Client,
+    AppPath(id): AppPath<uuid::Uuid>,
+    AppJson(req): AppJson<UpdateKeyRequest>,
+) -> ApiResult<AppJson<KeyResponse>> {
+    Ok(AppJson(
+        service::update(&state, &ctx, id, req, &client).await?,
+    ))
 }
 
 /// Revokes one of the caller's keys; it stops working at once.

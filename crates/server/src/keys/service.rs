@@ -7,7 +7,7 @@ use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::store::{self, ApiKey};
-use super::types::{CreateKeyRequest, CreatedKeyResponse, KeyResponse};
+use super::types::{CreateKeyRequest, CreatedKeyResponse, KeyResponse, UpdateKeyRequest};
 use crate::audit::{self, AuditEvent};
 use crate::auth::service::{AuthContext, ClientInfo};
 use crate::auth::store::User;
@@ -43,6 +43,38 @@ fn info(k: &ApiKey) -> KeyResponse {
     }
 }
 
+fn checked_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(ApiError::field("name", "must be 1 to 64 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn checked_expiry(at: Option<chrono::DateTime<Utc>>) -> ApiResult<()> {
+    match at {
+        Some(at) if at <= Utc::now() => Err(ApiError::field("expires_at", "must be in the future")),
+        _ => Ok(()),
+    }
+}
+
+/// The allow-list as stored (a JSON array), `None` for all models.
+fn checked_models(models: Option<&[String]>) -> ApiResult<Option<String>> {
+    let Some(list) = models else {
+        return Ok(None);
+    };
+    let list = crate::providers::validate::models(list)?;
+    if list.is_empty() {
+        return Err(ApiError::field(
+            "models",
+            "must name at least one model, or be left out for all models",
+        ));
+    }
+    Ok(Some(
+        serde_json::to_string(&list).map_err(anyhow::Error::from)?,
+    ))
+}
+
 /// Creates a key for the caller.
 pub async fn create(
     state: &AppState,
@@ -50,29 +82,10 @@ pub async fn create(
     req: CreateKeyRequest,
     client: &ClientInfo,
 ) -> ApiResult<CreatedKeyResponse> {
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(ApiError::field("name", "must be 1 to 64 characters"));
-    }
+    let name = checked_name(&req.name)?;
     let now = Utc::now();
-    if let Some(at) = req.expires_at
-        && at <= now
-    {
-        return Err(ApiError::field("expires_at", "must be in the future"));
-    }
-    let models = match &req.models {
-        Some(list) => {
-            let list = crate::providers::validate::models(list)?;
-            if list.is_empty() {
-                return Err(ApiError::field(
-                    "models",
-                    "must name at least one model, or be left out for all models",
-                ));
-            }
-            Some(list)
-        }
-        None => None,
-    };
+    checked_expiry(req.expires_at)?;
+    let models = checked_models(req.models.as_deref())?;
     if store::count_keys(&state.db.conn, actor.user.id).await? >= MAX_KEYS_PER_USER {
         return Err(ApiError::Conflict(format!(
             "at most {MAX_KEYS_PER_USER} keys per user; revoke one first"
@@ -90,14 +103,10 @@ pub async fn create(
     let row = ApiKey {
         id,
         user_id: actor.user.id,
-        name: name.to_owned(),
+        name,
         key_hash: state.auth.keys.hash(&key),
         hint,
-        models: models
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(anyhow::Error::from)?,
+        models,
         expires_at: req.expires_at,
         last_used_at: None,
         revoked_at: None,
@@ -124,6 +133,76 @@ pub async fn create(
         key,
         info: info(&row),
     })
+}
+
+/// Edits one of the caller's keys: name, models, expiry and limits, with the audit row in one
+/// transaction. The next request made with the key sees the change.
+pub async fn update(
+    state: &AppState,
+    actor: &AuthContext,
+    id: Uuid,
+    req: UpdateKeyRequest,
+    client: &ClientInfo,
+) -> ApiResult<KeyResponse> {
+    let key = store::get_key(&state.db.conn, id)
+        .await?
+        .filter(|k| k.user_id == actor.user.id && k.revoked_at.is_none())
+        .ok_or_else(|| ApiError::NotFound("no such key".to_owned()))?;
+    let edit = store::KeyEdit {
+        name: match &req.name {
+            Some(n) => checked_name(n)?,
+            None => key.name.clone(),
+        },
+        models: match &req.models {
+            Some(m) => checked_models(m.as_deref())?,
+            None => key.models.clone(),
+        },
+        expires_at: match req.expires_at {
+            Some(at) => {
+                checked_expiry(at)?;
+                at
+            }
+            None => key.expires_at,
+        },
+    };
+    use crate::limits::service::{self as limits, Subject};
+    let limits = if req.touches_limits() {
+        let current = limits::get(state, Subject::Key(id)).await?;
+        let body = req.apply_limits(current.map(Into::into).unwrap_or_default());
+        let row = limits::checked(Subject::Key(id), &body)?;
+        Some((!body.is_empty()).then_some(row))
+    } else {
+        None
+    };
+    let txn = state.db.conn.begin().await?;
+    if !store::update_key(&txn, actor.user.id, id, edit.clone()).await? {
+        return Err(ApiError::NotFound("no such key".to_owned()));
+    }
+    match &limits {
+        Some(Some(row)) => crate::limits::store::put_limit(&txn, row.clone()).await?,
+        Some(None) => {
+            crate::limits::store::delete_limit(&txn, "key", &id.to_string()).await?;
+        }
+        None => {}
+    }
+    audit::record(
+        &txn,
+        AuditEvent::new("api_key.updated", Some(actor.user.id), client.ip.clone())
+            .target("api_key", id)
+            .details(serde_json::json!({ "name": edit.name, "limits": limits.is_some() })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.key_cache.clear();
+    if limits.is_some() {
+        state.limits.table.invalidate();
+    }
+    Ok(info(&ApiKey {
+        name: edit.name,
+        models: edit.models,
+        expires_at: edit.expires_at,
+        ..key
+    }))
 }
 
 /// The caller's live keys.

@@ -101,6 +101,37 @@ pub async fn revoke_key(
         > 0)
 }
 
+/// The editable fields of a key.
+#[derive(Debug, Clone)]
+pub struct KeyEdit {
+    /// Label.
+    pub name: String,
+    /// JSON array of allowed models, or `None` for all.
+    pub models: Option<String>,
+    /// Expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Saves the edit of one of the user's live keys; `false` if it is not theirs or revoked.
+pub async fn update_key(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+    edit: KeyEdit,
+) -> Result<bool, DbErr> {
+    Ok(api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::Name, Expr::value(edit.name))
+        .col_expr(api_keys::Column::Models, Expr::value(edit.models))
+        .col_expr(api_keys::Column::ExpiresAt, Expr::value(edit.expires_at))
+        .filter(api_keys::Column::Id.eq(id))
+        .filter(api_keys::Column::UserId.eq(user_id))
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
 /// Records a use.
 pub async fn touch(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
     api_keys::Entity::update_many()

@@ -50,6 +50,75 @@ impl CreateKeyRequest {
     }
 }
 
+/// `PATCH /api/keys/{id}`: absent fields stay as they are; `null` clears (`models`: all the
+/// owner may use, `expires_at`: never, a limit field: no limit of that kind).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateKeyRequest {
+    /// Label, 1–64 characters.
+    pub name: Option<String>,
+    /// When the key stops working (RFC 3339, in the future).
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    /// Models the key may use.
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub models: Option<Option<Vec<String>>>,
+    /// Budget window (`day`, `month`, `total`).
+    pub period: Option<String>,
+    /// Budget in cost (decimal string).
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub max_cost: Option<Option<String>>,
+    /// Budget in tokens.
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub max_tokens: Option<Option<u64>>,
+    /// Requests per minute.
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub rpm: Option<Option<u64>>,
+    /// Tokens per minute.
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub tpm: Option<Option<u64>>,
+}
+
+impl UpdateKeyRequest {
+    /// Whether any limit field is present.
+    pub fn touches_limits(&self) -> bool {
+        self.period.is_some()
+            || self.max_cost.is_some()
+            || self.max_tokens.is_some()
+            || self.rpm.is_some()
+            || self.tpm.is_some()
+    }
+
+    /// `current` with the limit fields of this patch applied.
+    pub fn apply_limits(
+        &self,
+        mut current: crate::limits::types::LimitBody,
+    ) -> crate::limits::types::LimitBody {
+        if let Some(p) = &self.period {
+            current.period = Some(p.clone());
+        }
+        if let Some(v) = &self.max_cost {
+            current.max_cost = v.clone();
+        }
+        if let Some(v) = self.max_tokens {
+            current.max_tokens = v;
+        }
+        if let Some(v) = self.rpm {
+            current.rpm = v;
+        }
+        if let Some(v) = self.tpm {
+            current.tpm = v;
+        }
+        current
+    }
+}
+
 /// A key as listed: never the key itself.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct KeyResponse {

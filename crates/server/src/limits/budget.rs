@@ -56,6 +56,8 @@ async fn logged(
     let (user, key) = match owner {
         Owner::User(id) => (Some(id), None),
         Owner::Key(id) => (None, Some(id)),
+        // Models carry rate limits only (the service refuses a budget on one).
+        Owner::Model(_) => return Ok(Amount::default()),
     };
     let (cost_nanos, tokens) = store::spent_since(&state.db.conn, user, key, since).await?;
     Ok(Amount { cost_nanos, tokens })

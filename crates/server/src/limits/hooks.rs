@@ -37,6 +37,9 @@ fn owners<'a>(table: &'a super::table::LimitTable, plan: &Plan<'_>) -> Vec<(Owne
     {
         out.push((Owner::Key(key), l));
     }
+    if let Some(l) = table.for_model(plan.model) {
+        out.push((Owner::model(plan.model), l));
+    }
     out
 }
 
@@ -77,10 +80,11 @@ async fn undo(state: &AppState, admission: &Admission) {
     }
 }
 
-fn who(owner: Owner) -> &'static str {
+fn who(owner: Owner, model: &str) -> String {
     match owner {
-        Owner::User(_) => "your account",
-        Owner::Key(_) => "this API key",
+        Owner::User(_) => "your account".to_owned(),
+        Owner::Key(_) => "this API key".to_owned(),
+        Owner::Model(_) => format!("the model {model}"),
     }
 }
 
@@ -112,7 +116,7 @@ async fn admit(state: &AppState, plan: &Plan<'_>) -> Result<Admission, LlmError>
                 return Err(LlmError::Limited {
                     message: format!(
                         "Rate limit reached for {}: too many {} per minute; try again in {} s",
-                        who(*owner),
+                        who(*owner, plan.model),
                         r.what,
                         r.retry_after_secs
                     ),
@@ -150,7 +154,7 @@ async fn admit(state: &AppState, plan: &Plan<'_>) -> Result<Admission, LlmError>
                     message: format!(
                         "The {} budget of {} is spent (this call could cost more than what is left); {when}",
                         l.period.as_str(),
-                        who(*owner)
+                        who(*owner, plan.model)
                     ),
                     retry_after_secs: secs,
                     budget: true,

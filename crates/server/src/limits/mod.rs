@@ -57,6 +57,11 @@ pub fn admin_router() -> OpenApiRouter<AppState> {
             routes::admin_get_role_quota,
             routes::admin_put_role_quota
         ))
+        .routes(routes!(routes::admin_list_model_quotas))
+        .routes(routes!(
+            routes::admin_put_model_quota,
+            routes::admin_delete_model_quota
+        ))
 }
 
 /// Routes under `/api/keys`.

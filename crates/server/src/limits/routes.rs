@@ -90,6 +90,46 @@ pub async fn admin_put_role_quota(
     ))
 }
 
+/// The rate limits set on models (each shared by every caller of the model).
+#[utoipa::path(get, path = "/quotas/models", tag = "admin",
+    responses((status = 200, description = "Limits per model", body = Vec<LimitResponse>)))]
+pub async fn admin_list_model_quotas(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> ApiResult<AppJson<Vec<LimitResponse>>> {
+    Ok(AppJson(service::list_models(&state).await?))
+}
+
+/// Sets a model's requests and tokens per minute, for all its callers together (a name with
+/// `/` is sent as `%2F`).
+#[utoipa::path(put, path = "/quotas/models/{model}", tag = "admin", params(("model" = String, Path, description = "Public model name")),
+    request_body = LimitBody,
+    responses((status = 200, description = "Saved", body = LimitResponse), (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn admin_put_model_quota(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppPath(model): AppPath<String>,
+    AppJson(body): AppJson<LimitBody>,
+) -> ApiResult<AppJson<LimitResponse>> {
+    Ok(AppJson(
+        service::put(&state, &admin, &client, Subject::Model(&model), &body).await?,
+    ))
+}
+
+/// Removes a model's rate limits.
+#[utoipa::path(delete, path = "/quotas/models/{model}", tag = "admin", params(("model" = String, Path, description = "Public model name")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "None set", body = ErrorBody)))]
+pub async fn admin_delete_model_quota(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Client(client): Client,
+    AppPath(model): AppPath<String>,
+) -> ApiResult<StatusCode> {
+    service::delete(&state, &admin, &client, Subject::Model(&model)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The limits of one of the caller's API keys.
 #[utoipa::path(get, path = "/{id}/quota", tag = "keys", params(("id" = Uuid, Path, description = "Key")),
     responses((status = 200, description = "Limits (null: none)", body = Option<LimitResponse>), (status = 404, description = "No such key", body = ErrorBody)))]

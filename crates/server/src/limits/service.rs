@@ -24,6 +24,8 @@ pub enum Subject<'a> {
     User(Uuid),
     /// One API key.
     Key(Uuid),
+    /// One model, for all its callers (requests and tokens per minute only).
+    Model(&'a str),
 }
 
 impl Subject<'_> {
@@ -32,6 +34,7 @@ impl Subject<'_> {
             Self::Role(r) => ("role", (*r).to_owned()),
             Self::User(id) => ("user", id.to_string()),
             Self::Key(id) => ("key", id.to_string()),
+            Self::Model(m) => ("model", (*m).to_owned()),
         }
     }
 }
@@ -73,6 +76,25 @@ pub fn checked(subject: Subject<'_>, body: &LimitBody) -> ApiResult<LimitRow> {
             None => Ok(None),
         }
     };
+    if let Subject::Model(name) = subject {
+        if name.trim().is_empty()
+            || name.chars().count() > 200
+            || name.chars().any(char::is_control)
+        {
+            return Err(ApiError::field("model", "must be 1 to 200 characters"));
+        }
+        if body.max_cost.is_some() || body.max_tokens.is_some() {
+            let field = if body.max_cost.is_some() {
+                "max_cost"
+            } else {
+                "max_tokens"
+            };
+            return Err(ApiError::field(
+                field,
+                "a model takes rpm and tpm only (budgets are per role, user or key)",
+            ));
+        }
+    }
     let (scope, subject) = subject.parts();
     Ok(LimitRow {
         id: Uuid::now_v7(),
@@ -113,6 +135,18 @@ pub async fn budget_of(
         spent_tokens: tokens,
         resets_at: window.map(|(_, e)| e),
     }))
+}
+
+/// The limits set on models, by name.
+pub async fn list_models(state: &AppState) -> ApiResult<Vec<LimitResponse>> {
+    let mut out: Vec<LimitResponse> = store::list_limits(&state.db.conn)
+        .await?
+        .into_iter()
+        .filter(|r| r.scope == "model")
+        .map(response)
+        .collect();
+    out.sort_by(|a, b| a.subject.cmp(&b.subject));
+    Ok(out)
 }
 
 /// 404 unless the user exists.

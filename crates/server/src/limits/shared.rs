@@ -70,6 +70,7 @@ fn owner_key(owner: Owner) -> String {
     match owner {
         Owner::User(id) => format!("user:{id}"),
         Owner::Key(id) => format!("key:{id}"),
+        Owner::Model(id) => format!("model:{id}"),
     }
 }
 

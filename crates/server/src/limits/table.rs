@@ -104,12 +104,16 @@ pub struct LimitTable {
     roles: HashMap<String, Limits>,
     users: HashMap<Uuid, Limits>,
     keys: HashMap<Uuid, Limits>,
+    models: HashMap<String, Limits>,
 }
 
 impl LimitTable {
     /// Whether any limit is set at all (none: calls skip the limit steps).
     pub fn is_empty(&self) -> bool {
-        self.roles.is_empty() && self.users.is_empty() && self.keys.is_empty()
+        self.roles.is_empty()
+            && self.users.is_empty()
+            && self.keys.is_empty()
+            && self.models.is_empty()
     }
 
     /// A user's limits: their own, else their role's.
@@ -120,6 +124,11 @@ impl LimitTable {
     /// An API key's own limits.
     pub fn for_key(&self, key_id: Uuid) -> Option<&Limits> {
         self.keys.get(&key_id)
+    }
+
+    /// A model's limits (shared by every caller of it).
+    pub fn for_model(&self, model: &str) -> Option<&Limits> {
+        self.models.get(model)
     }
 }
 
@@ -139,6 +148,9 @@ async fn load(state: &AppState) -> anyhow::Result<LimitTable> {
             }
             ("key", Ok(id)) => {
                 table.keys.insert(id, limits);
+            }
+            ("model", _) => {
+                table.models.insert(row.subject.clone(), limits);
             }
             _ => {
                 tracing::error!(scope = %row.scope, subject = %row.subject, "stored limit has a bad subject; ignored")

@@ -24,6 +24,28 @@ pub struct LimitBody {
     pub tpm: Option<u64>,
 }
 
+impl LimitBody {
+    /// Whether no limit at all is set (a window alone limits nothing).
+    pub fn is_empty(&self) -> bool {
+        self.max_cost.is_none()
+            && self.max_tokens.is_none()
+            && self.rpm.is_none()
+            && self.tpm.is_none()
+    }
+}
+
+impl From<LimitResponse> for LimitBody {
+    fn from(r: LimitResponse) -> Self {
+        Self {
+            period: Some(r.period),
+            max_cost: r.max_cost,
+            max_tokens: r.max_tokens,
+            rpm: r.rpm,
+            tpm: r.tpm,
+        }
+    }
+}
+
 /// A user's budget in the current window.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BudgetState {

@@ -33,6 +33,18 @@ pub enum Owner {
     User(Uuid),
     /// One API key.
     Key(Uuid),
+    /// One model, for every caller ([`Owner::model`] names it).
+    Model(Uuid),
+}
+
+impl Owner {
+    /// The owner of a model's counters: a name-based UUID, the same on every instance.
+    pub fn model(name: &str) -> Self {
+        Self::Model(Uuid::new_v5(
+            &Uuid::NAMESPACE_OID,
+            format!("llmm-model:{name}").as_bytes(),
+        ))
+    }
 }
 
 /// Cost (nano-units of the currency) and tokens.

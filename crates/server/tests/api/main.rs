@@ -30,6 +30,7 @@ mod files;
 mod gateway;
 mod lifecycle;
 mod limits;
+mod limits_edit;
 mod oidc;
 mod pipeline;
 mod providers;
