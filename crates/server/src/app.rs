@@ -104,10 +104,14 @@ impl Application {
         ensure_data_dir(&config)?;
         let secrets = resolve_secrets(&config)?;
         let db = open_database(&config).await?;
-        let redis = match &config.redis_url {
-            Some(url) => Some(connect_redis(url.expose_secret()).await?),
-            None => None,
+        let (redis, redis_client) = match &config.redis_url {
+            Some(url) => {
+                let (conn, client) = connect_redis(url.expose_secret()).await?;
+                (Some(conn), Some(client))
+            }
+            None => (None, None),
         };
+        let cache_ttl = crate::cluster::cache_ttl(redis.is_some());
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("LLM_MANAGER_ADDR={}: cannot listen", config.addr))?;
@@ -145,9 +149,12 @@ impl Application {
             llm,
             outbound,
             chat: crate::chat::ChatState::default(),
-            limits: crate::limits::LimitState::default(),
-            key_cache: crate::keys::cache::KeyCache::default(),
+            limits: crate::limits::LimitState::new(cache_ttl),
+            key_cache: crate::keys::cache::KeyCache::new(cache_ttl),
         });
+        if let Some(client) = redis_client {
+            crate::cluster::spawn_listener(&state, client);
+        }
         crate::usage::writer::spawn_writer(
             state.db.clone(),
             usage_rx,
@@ -241,7 +248,9 @@ fn ensure_data_dir(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
+async fn connect_redis(
+    url: &str,
+) -> anyhow::Result<(redis::aio::ConnectionManager, redis::Client)> {
     let shown = crate::config::redact_url(url);
     let client = redis::Client::open(url).with_context(|| format!("REDIS_URL={shown}: invalid"))?;
     let config = redis::aio::ConnectionManagerConfig::new()
@@ -249,7 +258,7 @@ async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManage
         .set_number_of_retries(1);
     let mut conn = tokio::time::timeout(
         std::time::Duration::from_secs(10),
-        redis::aio::ConnectionManager::new_with_config(client, config),
+        redis::aio::ConnectionManager::new_with_config(client.clone(), config),
     )
     .await
     .map_err(|_| anyhow::anyhow!("REDIS_URL={shown}: cannot connect: timed out"))?
@@ -258,7 +267,7 @@ async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManage
         .query_async::<String>(&mut conn)
         .await
         .with_context(|| format!("REDIS_URL={shown}: PING failed"))?;
-    Ok(conn)
+    Ok((conn, client))
 }
 
 async fn wait_for_signal() {

@@ -106,7 +106,7 @@ pub async fn update_user(
     .await?;
     txn.commit().await?;
     // Keys of a changed or removed user are looked up again.
-    state.key_cache.clear();
+    crate::cluster::changed(state, crate::cluster::Topic::Keys);
     Ok(updated)
 }
 
@@ -134,7 +134,7 @@ pub async fn delete_user(
     .await?;
     txn.commit().await?;
     // Keys of a changed or removed user are looked up again.
-    state.key_cache.clear();
+    crate::cluster::changed(state, crate::cluster::Topic::Keys);
     Ok(())
 }
 

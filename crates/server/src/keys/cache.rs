@@ -1,7 +1,7 @@
-//! The API-key lookups of `/v1`, cached for [`TTL`]: a key and its owner are read from the
-//! database at most once a second per key instead of twice per request. A revocation or a
-//! change of a user on this instance clears the cache at once; on another instance the
-//! change is seen within [`TTL`] (every instance reads the same database).
+//! The API-key lookups of `/v1`, cached: a key and its owner are read from the database at
+//! most once per TTL per key instead of twice per request. A revocation or a change of a user
+//! clears the cache at once, on every instance when they share Redis (`crate::cluster`);
+//! without Redis the TTL is a second, so another instance sees the change within it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,18 +9,25 @@ use std::time::{Duration, Instant};
 
 use super::service::KeyContext;
 
-/// Longest a cached lookup is used.
-pub const TTL: Duration = Duration::from_secs(1);
 /// Keys held at most; past that the cache starts again empty.
 const CAPACITY: usize = 10_000;
 
 /// Lookups by keyed hash.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct KeyCache {
+    ttl: Duration,
     map: Mutex<HashMap<String, (Instant, KeyContext)>>,
 }
 
 impl KeyCache {
+    /// Lookups kept for `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            map: Mutex::default(),
+        }
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, (Instant, KeyContext)>) -> T) -> T {
         let mut map = self
             .map
@@ -29,11 +36,12 @@ impl KeyCache {
         f(&mut map)
     }
 
-    /// A lookup younger than [`TTL`].
+    /// A lookup younger than the TTL.
     pub fn get(&self, hash: &str) -> Option<KeyContext> {
+        let ttl = self.ttl;
         self.with(|m| {
             m.get(hash)
-                .filter(|(at, _)| at.elapsed() < TTL)
+                .filter(|(at, _)| at.elapsed() < ttl)
                 .map(|(_, ctx)| ctx.clone())
         })
     }

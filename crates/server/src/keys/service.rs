@@ -127,7 +127,7 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     if limits.is_some() {
-        state.limits.table.invalidate();
+        crate::cluster::changed(state, crate::cluster::Topic::Limits);
     }
     Ok(CreatedKeyResponse {
         key,
@@ -193,9 +193,9 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    state.key_cache.clear();
+    crate::cluster::changed(state, crate::cluster::Topic::Keys);
     if limits.is_some() {
-        state.limits.table.invalidate();
+        crate::cluster::changed(state, crate::cluster::Topic::Limits);
     }
     Ok(info(&ApiKey {
         name: edit.name,
@@ -231,7 +231,7 @@ pub async fn revoke(
     if !store::revoke_key(&state.db.conn, actor.user.id, id, Utc::now()).await? {
         return Err(ApiError::NotFound("no such key".to_owned()));
     }
-    state.key_cache.clear();
+    crate::cluster::changed(state, crate::cluster::Topic::Keys);
     audit::record(
         &state.db.conn,
         AuditEvent::new("api_key.revoked", Some(actor.user.id), client.ip.clone())

@@ -19,9 +19,6 @@ use utoipa_axum::routes;
 use crate::providers::snapshot::SnapshotCache;
 use crate::state::AppState;
 
-/// How soon a limit changed on another instance applies here.
-pub const TABLE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// The limits in effect and this instance's counters.
 #[derive(Debug)]
 pub struct LimitState {
@@ -33,12 +30,11 @@ pub struct LimitState {
     pub rates: rate::Rates,
 }
 
-impl Default for LimitState {
-    fn default() -> Self {
+impl LimitState {
+    /// Limits re-read every `ttl` (a change made here, or heard of through Redis, at once).
+    pub fn new(ttl: std::time::Duration) -> Self {
         Self {
-            // Read again every second: one small query per instance per second, and a limit
-            // set on one instance holds on every other within a second.
-            table: SnapshotCache::new(TABLE_TTL),
+            table: SnapshotCache::new(ttl),
             budgets: budget::Budgets::default(),
             rates: rate::Rates::default(),
         }

@@ -184,7 +184,7 @@ pub async fn put(
     )
     .await?;
     txn.commit().await?;
-    state.limits.table.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Limits);
     Ok(response(row))
 }
 
@@ -207,6 +207,6 @@ pub async fn delete(
     )
     .await?;
     txn.commit().await?;
-    state.limits.table.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Limits);
     Ok(())
 }

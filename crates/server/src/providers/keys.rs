@@ -52,7 +52,7 @@ pub async fn add_key(
     )
     .await?;
     txn.commit().await?;
-    state.llm.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
     with_keys(state, &p, true).await
 }
 
@@ -80,7 +80,7 @@ pub async fn delete_key(
     )
     .await?;
     txn.commit().await?;
-    state.llm.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
     with_keys(state, &p, true).await
 }
 

@@ -114,6 +114,6 @@ pub async fn refresh_models(
         .details(serde_json::json!({ "models": models.len() })),
     )
     .await?;
-    state.llm.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
     with_keys(state, &p, true).await
 }

@@ -195,7 +195,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    state.llm.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
     Ok(response(&provider, &stored, true))
 }
 
@@ -329,7 +329,7 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     state.outbound.forget(p.id);
-    state.llm.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
     with_keys(state, &p, true).await
 }
 
@@ -351,6 +351,6 @@ pub async fn delete(
     .await?;
     txn.commit().await?;
     state.outbound.forget(p.id);
-    state.llm.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
     Ok(())
 }

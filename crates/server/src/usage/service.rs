@@ -95,7 +95,7 @@ pub async fn put_price(
     )
     .await?;
     txn.commit().await?;
-    state.llm.prices.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Prices);
     Ok(response(row))
 }
 
@@ -121,6 +121,6 @@ pub async fn delete_price(
     )
     .await?;
     txn.commit().await?;
-    state.llm.prices.invalidate();
+    crate::cluster::changed(state, crate::cluster::Topic::Prices);
     Ok(())
 }

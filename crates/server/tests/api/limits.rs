@@ -287,6 +287,38 @@ async fn two_instances_sharing_postgres_and_redis_enforce_one_limit_and_one_budg
         assert_eq!(res.status(), 429, "the sixth request, on either instance");
         assert!(res.headers().contains_key("retry-after"));
     }
+    // A key revoked on the first instance stops on the second within a second, though the
+    // second keeps key lookups for 10 s: Redis pub/sub tells it.
+    let models = |base: String, key: String| async move {
+        reqwest::Client::new()
+            .get(format!("{base}/v1/models"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let doomed = api_key(&app, &user, json!({"name": "doomed"})).await;
+    assert_eq!(models(second_url.clone(), doomed.clone()).await, 200);
+    let (_, keys) = crate::chat::json_of(app.get_as(&user.access_token, "/api/keys").await).await;
+    let doomed_id = keys["items"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .send_as(
+            &user.access_token,
+            Method::DELETE,
+            &format!("/api/keys/{doomed_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let revoked_at = std::time::Instant::now();
+    while models(second_url.clone(), doomed.clone()).await != 401 {
+        assert!(
+            revoked_at.elapsed() < std::time::Duration::from_secs(1),
+            "the second instance still takes a key revoked on the first"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     // A user's daily budget of 0.05 (each call costs 0.015), 20 calls at once on both.
     let spender = app.user("sam").await;
     put(
