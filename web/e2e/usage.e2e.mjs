@@ -2,7 +2,7 @@
 // End-to-end checks of usage and prices: after the chat suites made real calls through the
 // server, the admin opens Administration → Usage, sees the calls grouped by day and by model,
 // sets a price for the fake model and removes it again; the chat user's statistics page shows
-// the cost of their calls. Needs the admin of accounts.e2e.mjs and the user of providers.e2e.mjs.
+// the cost of their calls; both pages chart the calls (and fit a phone). Needs the admin of accounts.e2e.mjs and the user of providers.e2e.mjs.
 
 import { pathToFileURL } from 'node:url';
 import { assert, assertEqual, main, newContext, screenshot, watchErrors } from './harness.mjs';
@@ -32,6 +32,12 @@ export function defineUsageChecks(ctx) {
           await page.goto(`${baseUrl}/admin/usage`);
           await page.getByTestId('usage-table').waitFor();
           assert((await page.getByTestId('usage-row').count()) >= 1, 'no usage row for today');
+          // The dashboard draws today's calls: bars of requests, and fake-model among the top models.
+          await page.locator('[data-testid="chart-requests"] .recharts-bar-rectangle path').first().waitFor();
+          await page.locator('[data-testid="chart-tokens"] .recharts-bar-rectangle path').first().waitFor();
+          await page.locator('[data-testid="chart-cost"] .recharts-line').first().waitFor();
+          await page.locator('[data-testid="chart-top-model"] .recharts-bar-rectangle path[name="fake-model"]').waitFor();
+          await page.locator('[data-testid="chart-top-user"] .recharts-bar-rectangle path').first().waitFor();
           const csv = await page.getByTestId('usage-csv').getAttribute('href');
           assertEqual(csv, '/api/admin/statistics?group_by=day&format=csv', 'CSV link');
           await Promise.all([
@@ -55,6 +61,13 @@ export function defineUsageChecks(ctx) {
           assert((await row.innerText()).includes('2.5 USD'), 'the new price is not listed');
           await screenshot(page, 'admin-usage.png');
           await page.setViewportSize({ width: 390, height: 844 });
+          await page.waitForFunction(() => {
+            const svg = document.querySelector('[data-testid="chart-requests"] svg');
+            return svg !== null && svg.getBoundingClientRect().width <= 390;
+          });
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert(overflow <= 0, `the dashboard is ${overflow}px wider than a phone`);
+          await page.getByTestId('chart-requests').scrollIntoViewIfNeeded();
           await screenshot(page, 'admin-usage-phone.png');
           await page.setViewportSize({ width: 1280, height: 800 });
           await row.getByTestId('price-delete').click();
@@ -78,6 +91,9 @@ export function defineUsageChecks(ctx) {
           await page.getByTestId('statistics-cost').waitFor();
           await page.getByTestId('statistics-no-budget').waitFor();
           assert((await page.getByTestId('statistics-cost-model').count()) >= 1, 'no cost per model');
+          await page.locator('[data-testid="chart-my-days"] .recharts-bar-rectangle path').first().waitFor();
+          await page.locator('[data-testid="chart-my-models"] .recharts-bar-rectangle path').first().waitFor();
+          await page.getByTestId('statistics-charts').scrollIntoViewIfNeeded();
           await screenshot(page, 'statistics-cost.png');
           assert(errors.length === 0, errors.join('\n'));
         } finally {

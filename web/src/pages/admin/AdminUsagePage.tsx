@@ -1,4 +1,4 @@
-// Admin: usage of the last 30 days grouped by day, model, user, provider or key — requests,
+// Admin: the dashboard's charts, then usage of the last 30 days grouped by day, model, user, provider or key — requests,
 // errors, tokens, cost and latency per group with a bar of each group's share of the cost (or
 // of the requests when nothing has a price) — the CSV download, the default limits of users and
 // the price table.
@@ -13,6 +13,7 @@ import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { LimitsForm } from '../../components/LimitsForm.tsx';
 import { PriceTable } from './PriceTable.tsx';
+import { UsageDashboard } from './UsageDashboard.tsx';
 
 const GROUPS: GroupBy[] = ['day', 'model', 'user', 'provider', 'key'];
 
@@ -35,6 +36,10 @@ export function AdminUsagePage() {
 
   return (
     <div className="stack" data-testid="admin-usage">
+      <section className="card" aria-labelledby="dashboard-heading">
+        <h2 id="dashboard-heading">{t('dashboard.heading')}</h2>
+        <UsageDashboard />
+      </section>
       <section className="card" aria-labelledby="usage-heading">
         <div className="page-header">
           <div>

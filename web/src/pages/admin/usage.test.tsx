@@ -62,6 +62,36 @@ describe('admin usage and prices', () => {
     await waitFor(() => expect(screen.getAllByTestId('price-row')).toHaveLength(1));
   });
 
+  it('draws the dashboard: requests, tokens, cost and latency per day, and the top groups by cost', async () => {
+    mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/admin/statistics': (req) => {
+        const group = req.url.searchParams.get('group_by');
+        const rows =
+          group === 'day'
+            ? [row('2026-12-05', null, '0.5', 4), { ...row('2026-12-06', null, '1.25', 10), errors: 2 }]
+            : group === 'model'
+              ? [row('cheap', null, '0.25', 9), row('dear', null, '1.5', 5)]
+              : [row(`${group}-1`, `${group} one`, '1.75', 14)];
+        return jsonResponse({ group_by: group, from: '2026-11-07', to: '2026-12-06', rows });
+      },
+      'GET /api/admin/prices': () => jsonResponse([]),
+    });
+    renderApp('/admin/usage');
+    const requests = await screen.findByTestId('chart-requests');
+    expect(within(requests).getByText('Requests and errors per day')).toBeInTheDocument();
+    // 30 days on the axis: the days without calls are drawn as zeros, not left out.
+    await waitFor(() => expect(requests.querySelectorAll('.recharts-bar-rectangle path').length).toBeGreaterThanOrEqual(3));
+    for (const id of ['chart-tokens', 'chart-cost', 'chart-top-user', 'chart-top-model', 'chart-top-provider', 'chart-top-key']) {
+      expect(screen.getByTestId(id).querySelector('svg')).not.toBeNull();
+    }
+    // The models are ranked by cost, the dearest first.
+    const models = screen.getByTestId('chart-top-model');
+    const names = [...models.querySelectorAll('.recharts-bar-rectangle path')].map((bar) => bar.getAttribute('name'));
+    expect(names).toEqual(['dear', 'cheap']);
+    expect(screen.getByTestId('chart-top-user').querySelector('.recharts-bar-rectangle path')).toHaveAttribute('name', 'user one');
+  });
+
   it('sets the default limits of users, with the server\'s field errors on their fields', async () => {
     const fetchMock = mockApi({
       'GET /api/auth/profile': () => jsonResponse(ADMIN),

@@ -1,5 +1,5 @@
 // The user's chat statistics (`/chat/statistics`): conversations and messages in all, then the
-// last 30 days — replies and tokens per model in a table, and replies per day as a bar list —
+// last 30 days — charts of tokens and cost per day and per model, replies and tokens per model in a table, and replies per day as a bar list —
 // and the download of every conversation.
 
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { DownloadIcon } from '../../components/icons.tsx';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
+import { UsageCharts } from './UsageCharts.tsx';
 
 function sum(figures: ChatFigures[], key: keyof ChatFigures): number {
   return figures.reduce((total, item) => total + (item[key] ?? 0), 0);
@@ -110,6 +111,8 @@ export function StatisticsPage() {
           </dl>
 
           <BudgetCard budget={data.budget} />
+
+          <UsageCharts byDay={data.usage.by_day} byModel={data.usage.by_model} />
 
           {data.usage.by_model.length > 0 ? (
             <section className="card" aria-labelledby="stats-cost">

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import i18n from '../../i18n/index.ts';
@@ -75,6 +75,28 @@ describe('cost and budget on the statistics page', () => {
     expect(await screen.findByTestId('statistics-cost')).toHaveTextContent('0.000135');
     expect(screen.getByTestId('statistics-budget-cost')).toHaveTextContent('0.999865 left of 1 this month');
     expect(screen.getByTestId('statistics-cost-model')).toHaveTextContent('fake-model');
+  });
+
+  it('charts tokens and cost per day and cost per model', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = {
+      by_day: [{ key: today, requests: 3, prompt_tokens: 30, completion_tokens: 12, cost: '0.002' }],
+      by_model: [
+        { key: 'small', requests: 1, prompt_tokens: 10, completion_tokens: 2, cost: '0.0005' },
+        { key: 'large', requests: 2, prompt_tokens: 20, completion_tokens: 10, cost: '0.0015' },
+      ],
+    };
+    mockApi({ ...new FakeChatServer().routes(), 'GET /api/llm/statistics': () => jsonResponse({ ...STATS, usage }) });
+    renderApp('/chat/statistics');
+    const days = await screen.findByTestId('chart-my-days');
+    expect(days).toHaveTextContent('Tokens and cost per day');
+    // Today's prompt and completion bars, stacked; the cost as a line on its own axis.
+    await waitFor(() => expect(days.querySelectorAll('.recharts-bar-rectangle path').length).toBeGreaterThanOrEqual(2));
+    expect(days.querySelector('.recharts-line path')).not.toBeNull();
+    const models = screen.getByTestId('chart-my-models');
+    expect(models).toHaveTextContent('Cost by model');
+    const bars = [...models.querySelectorAll('.recharts-bar-rectangle path')].map((bar) => bar.getAttribute('name'));
+    expect(bars).toEqual(['large', 'small']);
   });
 
   it('says so when no budget is set', async () => {
