@@ -378,7 +378,14 @@ async fn begin(
     assistant.status = "streaming".to_owned();
     assistant.model = Some(model.clone());
     let session =
-        store::begin_reply(&state.db.conn, session, write, new_question, &assistant).await?;
+        match store::begin_reply(&state.db.conn, session, write, new_question, &assistant).await {
+            Ok(s) => s,
+            Err(e) => {
+                // Nothing was written, no call will be made: the reservation goes back.
+                llm::release(state, admission).await;
+                return Err(e.into());
+            }
+        };
     let make_title = session.title_auto && user_turns == 1;
     let run = runner::start(
         state,

@@ -196,4 +196,8 @@ impl Hooks for Metered {
             }
         })
     }
+
+    fn release<'a>(&'a self, state: &'a AppState, admission: Admission) -> BoxFuture<'a, ()> {
+        Box::pin(async move { undo(state, &admission).await })
+    }
 }

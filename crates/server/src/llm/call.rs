@@ -97,6 +97,12 @@ pub struct Completion {
     pub channel: Channel,
 }
 
+/// Gives back an admission from [`admit`] whose call will not be made (the front end failed
+/// before it): its reservations and rate-window entries are undone.
+pub async fn release(state: &AppState, admission: Admission) {
+    state.llm.hooks.release(state, admission).await;
+}
+
 /// The before step on its own, for a front end that must know the answer before it writes
 /// anything: a refusal is accounted here; an admission goes into
 /// [`Call::admitted`].

@@ -103,6 +103,9 @@ pub trait Hooks: Send + Sync {
         admission: Admission,
         event: &'a UsageEvent,
     ) -> BoxFuture<'a, ()>;
+
+    /// Gives back what `before` granted to a call that was never made.
+    fn release<'a>(&'a self, state: &'a AppState, admission: Admission) -> BoxFuture<'a, ()>;
 }
 
 /// No limits configured: every call is admitted, nothing is reserved.
@@ -124,6 +127,10 @@ impl Hooks for Unlimited {
         _admission: Admission,
         _event: &'a UsageEvent,
     ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
+    fn release<'a>(&'a self, _state: &'a AppState, _admission: Admission) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 }

@@ -18,7 +18,9 @@ pub mod upstream;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use call::{Call, Completion, Outcome, Streaming, admit, complete, embed, open, refuse};
+pub use call::{
+    Call, Completion, Outcome, Streaming, admit, complete, embed, open, refuse, release,
+};
 pub use error::LlmError;
 pub use meter::{Caller, Source};
 pub use route::Channel;

@@ -132,3 +132,48 @@ pub async fn grouped(
         }
     })
 }
+
+/// The names of the users, providers or keys with these ids, read in one query per group.
+pub async fn labels(
+    db: &impl ConnectionTrait,
+    group: Group,
+    ids: Vec<Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    use crate::auth::store::users;
+    use crate::keys::store::api_keys;
+    use crate::providers::store::providers;
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let pairs: Vec<(Uuid, String)> = match group {
+        Group::User => {
+            users::Entity::find()
+                .select_only()
+                .columns([users::Column::Id, users::Column::Username])
+                .filter(users::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        Group::Provider => {
+            providers::Entity::find()
+                .select_only()
+                .columns([providers::Column::Id, providers::Column::Name])
+                .filter(providers::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        Group::Key => {
+            api_keys::Entity::find()
+                .select_only()
+                .columns([api_keys::Column::Id, api_keys::Column::Name])
+                .filter(api_keys::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        Group::Day | Group::Model => Vec::new(),
+    };
+    Ok(pairs.into_iter().collect())
+}
