@@ -40,6 +40,18 @@ export function createApiKey(input: ApiKeyInput): Promise<NewApiKey> {
   return apiSend<NewApiKey>('POST', '/api/keys', input);
 }
 
+/** A change of a key: absent fields stay; null clears (`models`: all, `expires_at`: never). */
+export interface ApiKeyUpdate {
+  name?: string;
+  expires_at?: string | null;
+  models?: string[] | null;
+}
+
+/** `PATCH /api/keys/{id}` → the key as now stored. */
+export function updateApiKey(id: string, update: ApiKeyUpdate): Promise<ApiKey> {
+  return apiSend<ApiKey>('PATCH', `/api/keys/${encodeURIComponent(id)}`, update);
+}
+
 /** `DELETE /api/keys/{id}` → 204; the key stops working at once. */
 export function revokeApiKey(id: string): Promise<void> {
   return apiSend<void>('DELETE', `/api/keys/${encodeURIComponent(id)}`);

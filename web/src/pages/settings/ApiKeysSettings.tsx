@@ -9,11 +9,11 @@ import { createApiKey, endOfLocalDay, listApiKeys, revokeApiKey, type ApiKey, ty
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormAlert, Notice, TextAreaField, TextField, fieldErrorsOf } from '../../components/forms.tsx';
-import { LimitsForm } from '../../components/LimitsForm.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { parseModelList } from '../providers/providerFields.ts';
+import { EditKeyPanel, KeyLimitsPanel } from './ApiKeyPanels.tsx';
 
 /** Today as `YYYY-MM-DD` in the browser's time zone (the earliest expiry date offered). */
 function today(): string {
@@ -207,6 +207,7 @@ function KeyList({
   const { t, i18n } = useTranslation();
   const [confirming, setConfirming] = useState<ApiKey | null>(null);
   const [limitsOf, setLimitsOf] = useState<ApiKey | null>(null);
+  const [editing, setEditing] = useState<ApiKey | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -304,7 +305,26 @@ function KeyList({
                     </td>
                     <td data-label={t('apiKeys.columns.created')}>{date(key.created_at)}</td>
                     <td className="cell-actions">
-                      <button type="button" className="button button-secondary button-small" onClick={() => setLimitsOf(key)} data-testid="api-key-limits">
+                      <button
+                        type="button"
+                        className="button button-secondary button-small"
+                        onClick={() => {
+                          setLimitsOf(null);
+                          setEditing(key);
+                        }}
+                        data-testid="api-key-edit"
+                      >
+                        {t('apiKeys.edit')}
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-secondary button-small"
+                        onClick={() => {
+                          setEditing(null);
+                          setLimitsOf(key);
+                        }}
+                        data-testid="api-key-limits"
+                      >
                         {t('limits.button')}
                       </button>
                       <button
@@ -325,16 +345,17 @@ function KeyList({
           </table>
         </div>
       )}
-      {limitsOf ? (
-        <section className="card" aria-labelledby="key-limits-heading" data-testid="api-key-limits-panel">
-          <div className="page-header">
-            <h3 id="key-limits-heading">{t('limits.forKey', { name: limitsOf.name })}</h3>
-            <button type="button" className="button button-secondary button-small" onClick={() => setLimitsOf(null)}>
-              {t('limits.close')}
-            </button>
-          </div>
-          <LimitsForm target={{ kind: 'key', id: limitsOf.id }} testId="api-key-limits-form" />
-        </section>
+      {limitsOf ? <KeyLimitsPanel apiKey={limitsOf} onClose={() => setLimitsOf(null)} /> : null}
+      {editing ? (
+        <EditKeyPanel
+          apiKey={editing}
+          onClose={() => setEditing(null)}
+          onSaved={(key) => {
+            setEditing(null);
+            setMessage(t('apiKeys.saved', { name: key.name }));
+            reload();
+          }}
+        />
       ) : null}
       {confirming ? (
         <ConfirmDialog

@@ -159,4 +159,36 @@ describe('API keys settings', () => {
     expect(await screen.findByTestId('api-key-models-error')).toHaveTextContent('unknown model: nope');
     expect(screen.queryByTestId('api-key-created')).not.toBeInTheDocument();
   });
+
+  it('edits a key in place with PATCH: name, models, and a cleared expiry; a 422 lands on its field', async () => {
+    let keys: ApiKey[] = [{ ...OLD_KEY, models: ['gpt-4o'], expires_at: '2099-01-01T00:00:00Z' }];
+    const fetchMock = mockApi({
+      ...sessionRoutes(),
+      'GET /api/keys': () => jsonResponse({ items: keys }),
+      'PATCH /api/keys/key-old': (req) => {
+        const body = req.body as { name: string; models: string[] | null; expires_at?: string | null };
+        if (body.name === 'bad') return errorResponse(422, 'validation_failed', 'name', { fields: { name: 'must be 1 to 64 characters' } });
+        keys = [{ ...keys[0]!, name: body.name, models: body.models, expires_at: body.expires_at ?? null }];
+        return jsonResponse(keys[0]);
+      },
+    });
+    renderApp('/settings/api-keys');
+    await userEvent.click(await screen.findByTestId('api-key-edit'));
+    const panel = screen.getByTestId('api-key-edit-panel');
+    expect(within(panel).getByTestId('api-key-edit-models')).toHaveValue('gpt-4o');
+    await userEvent.clear(within(panel).getByTestId('api-key-edit-name'));
+    await userEvent.type(within(panel).getByTestId('api-key-edit-name'), 'bad');
+    await userEvent.click(within(panel).getByTestId('api-key-edit-save'));
+    expect(await screen.findByTestId('api-key-edit-name-error')).toHaveTextContent('must be 1 to 64 characters');
+    await userEvent.clear(within(panel).getByTestId('api-key-edit-name'));
+    await userEvent.type(within(panel).getByTestId('api-key-edit-name'), 'desktop');
+    await userEvent.clear(within(panel).getByTestId('api-key-edit-models'));
+    await userEvent.type(within(panel).getByTestId('api-key-edit-models'), 'gpt-4o, fake-model');
+    await userEvent.clear(within(panel).getByTestId('api-key-edit-expires'));
+    await userEvent.click(within(panel).getByTestId('api-key-edit-save'));
+    expect(await screen.findByTestId('api-keys-message')).toHaveTextContent('The key desktop is saved');
+    expect(callsTo(fetchMock, 'PATCH /api/keys/key-old').at(-1)!.body).toEqual({ name: 'desktop', models: ['gpt-4o', 'fake-model'], expires_at: null });
+    await waitFor(() => expect(screen.getByTestId('api-key-row')).toHaveAttribute('data-name', 'desktop'));
+    expect(screen.queryByTestId('api-key-edit-panel')).not.toBeInTheDocument();
+  });
 });

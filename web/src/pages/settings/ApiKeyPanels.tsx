@@ -1,0 +1,127 @@
+// The panels a key's row opens: edit its name, last day and allowed models (`PATCH
+// /api/keys/{id}`: the next request with the key sees the change), or set its limits.
+
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { endOfLocalDay, updateApiKey, type ApiKey, type ApiKeyUpdate } from '../../api/keys.ts';
+import { FormAlert, TextAreaField, TextField, fieldErrorsOf } from '../../components/forms.tsx';
+import { LimitsForm } from '../../components/LimitsForm.tsx';
+import { parseModelList } from '../providers/providerFields.ts';
+
+/** The local `YYYY-MM-DD` of an RFC 3339 time, for an `<input type="date">`. */
+function localDay(value: string | null): string {
+  if (!value) return '';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+function Panel({ title, onClose, testId, children }: { title: string; onClose: () => void; testId: string; children: React.ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <section className="card" aria-label={title} data-testid={testId}>
+      <div className="page-header">
+        <h3>{title}</h3>
+        <button type="button" className="button button-secondary button-small" onClick={onClose}>
+          {t('limits.close')}
+        </button>
+      </div>
+      {children}
+    </section>
+  );
+}
+
+/** Edits a key's name, last day and model allow-list. */
+export function EditKeyPanel({ apiKey, onSaved, onClose }: { apiKey: ApiKey; onSaved: (key: ApiKey) => void; onClose: () => void }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState(apiKey.name);
+  const [expires, setExpires] = useState(localDay(apiKey.expires_at));
+  const [models, setModels] = useState((apiKey.models ?? []).join(', '));
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const found: Record<string, string> = {};
+    const update: ApiKeyUpdate = { name: name.trim() };
+    if (!update.name) found.name = t('apiKeys.required');
+    if (!expires) update.expires_at = null;
+    else if (expires !== localDay(apiKey.expires_at)) {
+      const end = endOfLocalDay(expires);
+      if (!end) found.expires_at = t('apiKeys.badDate');
+      else if (new Date(end).getTime() <= Date.now()) found.expires_at = t('apiKeys.pastDate');
+      else update.expires_at = end;
+    }
+    const allowed = parseModelList(models);
+    update.models = allowed.length > 0 ? allowed : null;
+    setProblems(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      onSaved(await updateApiKey(apiKey.id, update));
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const fields = fieldErrorsOf(error);
+  const placed = Boolean(fields.name || fields.expires_at || fields.models);
+  return (
+    <Panel title={t('apiKeys.editTitle', { name: apiKey.name })} onClose={onClose} testId="api-key-edit-panel">
+      <form className="form" noValidate onSubmit={(event) => void submit(event)} data-testid="api-key-edit-form">
+        {error !== null && !placed ? <FormAlert error={error} testId="api-key-edit-error" /> : null}
+        <div className="form-grid">
+          <TextField
+            label={t('apiKeys.name')}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            maxLength={100}
+            required
+            autoComplete="off"
+            error={problems.name ?? fields.name}
+            testId="api-key-edit-name"
+          />
+          <TextField
+            label={t('apiKeys.expires')}
+            type="date"
+            value={expires}
+            onChange={(event) => setExpires(event.target.value)}
+            hint={t('apiKeys.expiresHint')}
+            error={problems.expires_at ?? fields.expires_at}
+            testId="api-key-edit-expires"
+          />
+        </div>
+        <TextAreaField
+          label={t('apiKeys.models')}
+          value={models}
+          onChange={(event) => setModels(event.target.value)}
+          rows={2}
+          spellCheck={false}
+          hint={t('apiKeys.modelsHint')}
+          error={fields.models}
+          testId="api-key-edit-models"
+        />
+        <div className="form-actions">
+          <button type="submit" className="button" disabled={busy} data-testid="api-key-edit-save">
+            {busy ? t('apiKeys.saving') : t('apiKeys.save')}
+          </button>
+        </div>
+      </form>
+    </Panel>
+  );
+}
+
+/** A key's budget and rate limits. */
+export function KeyLimitsPanel({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Panel title={t('limits.forKey', { name: apiKey.name })} onClose={onClose} testId="api-key-limits-panel">
+      <LimitsForm target={{ kind: 'key', id: apiKey.id }} testId="api-key-limits-form" />
+    </Panel>
+  );
+}
