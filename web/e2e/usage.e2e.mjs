@@ -45,6 +45,15 @@ export function defineUsageChecks(ctx) {
             page.getByTestId('usage-group').selectOption('model'),
           ]);
           await page.locator('[data-testid="usage-row"][data-key="fake-model"]').waitFor();
+          // A model's rate limit: set, listed, removed (a real fake-model call limit would
+          // slow the later suites).
+          await page.getByTestId('model-limit-model').fill('fake-model');
+          await page.getByTestId('model-limit-rpm').fill('1000');
+          await page.getByTestId('model-limit-save').click();
+          const limit = page.locator('[data-testid="model-limit-row"][data-model="fake-model"]');
+          await limit.waitFor();
+          await limit.getByTestId('model-limit-delete').click();
+          await limit.waitFor({ state: 'detached' });
           await page.getByTestId('price-model').fill('fake-model');
           await page.getByTestId('price-input').fill('2,50');
           await page.getByTestId('price-output').fill('10');

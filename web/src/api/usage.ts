@@ -102,3 +102,26 @@ export function getLimits(target: LimitTarget, signal?: AbortSignal): Promise<Li
 export function putLimits(target: LimitTarget, limits: Limits): Promise<Limits> {
   return apiSend<Limits>('PUT', limitsPath(target), limits);
 }
+
+/** A model's requests and tokens per minute, shared by all its callers. */
+export interface ModelLimits {
+  scope: 'model';
+  subject: string;
+  rpm: number | null;
+  tpm: number | null;
+}
+
+/** `GET /api/admin/quotas/models`. */
+export function listModelLimits(signal?: AbortSignal): Promise<ModelLimits[]> {
+  return apiGet<ModelLimits[]>('/api/admin/quotas/models', { signal });
+}
+
+/** `PUT /api/admin/quotas/models/{model}`. */
+export function putModelLimits(model: string, limits: { rpm: number | null; tpm: number | null }): Promise<ModelLimits> {
+  return apiSend<ModelLimits>('PUT', `/api/admin/quotas/models/${encodeURIComponent(model)}`, limits);
+}
+
+/** `DELETE /api/admin/quotas/models/{model}`. */
+export function deleteModelLimits(model: string): Promise<void> {
+  return apiSend<void>('DELETE', `/api/admin/quotas/models/${encodeURIComponent(model)}`);
+}

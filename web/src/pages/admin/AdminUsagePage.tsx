@@ -1,7 +1,7 @@
 // Admin: the dashboard's charts, then usage of the last 30 days grouped by day, model, user, provider or key — requests,
 // errors, tokens, cost and latency per group with a bar of each group's share of the cost (or
 // of the requests when nothing has a price) — the CSV download, the default limits of users and
-// the price table.
+// the rate limits per model and the price table.
 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +12,7 @@ import { SelectField } from '../../components/forms.tsx';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { LimitsForm } from '../../components/LimitsForm.tsx';
+import { ModelLimits } from './ModelLimits.tsx';
 import { PriceTable } from './PriceTable.tsx';
 import { UsageDashboard } from './UsageDashboard.tsx';
 
@@ -110,6 +111,7 @@ export function AdminUsagePage() {
         <p className="muted small section-intro">{t('limits.roleIntro')}</p>
         <LimitsForm target={{ kind: 'role', role: 'user' }} testId="role-limits" />
       </section>
+      <ModelLimits />
       <PriceTable />
     </div>
   );

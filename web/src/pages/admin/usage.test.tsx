@@ -117,4 +117,44 @@ describe('admin usage and prices', () => {
     await screen.findByTestId('role-limits-saved');
     expect(callsTo(fetchMock, 'PUT /api/admin/quotas/roles/user').at(-1)!.body).toEqual({ period: 'day', max_cost: '0.05', max_tokens: null, rpm: 5, tpm: null });
   });
+
+  it('sets, edits and removes a model\'s rate limit', async () => {
+    let limits = [{ scope: 'model', subject: 'gpt-4o', rpm: 60, tpm: null }];
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/admin/statistics': () => jsonResponse({ group_by: 'day', from: '2026-11-07', to: '2026-12-06', rows: [] }),
+      'GET /api/admin/prices': () => jsonResponse([]),
+      'GET /api/admin/quotas/roles/user': () => jsonResponse(null),
+      'GET /api/admin/quotas/models': () => jsonResponse(limits),
+      'PUT /api/admin/quotas/models/org%2Fbig': (req) => {
+        const body = req.body as { rpm: number | null; tpm: number | null };
+        if (body.rpm === 0) {
+          return jsonResponse({ error: { code: 'validation_failed', message: 'invalid', details: { fields: { rpm: 'must be at least 1 (null: no limit)' } } } }, 422);
+        }
+        limits = [...limits, { scope: 'model', subject: 'org/big', ...body }];
+        return jsonResponse(limits.at(-1));
+      },
+      'DELETE /api/admin/quotas/models/gpt-4o': () => {
+        limits = limits.filter((l) => l.subject !== 'gpt-4o');
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderApp('/admin/usage');
+    const row = await screen.findByTestId('model-limit-row');
+    expect(row).toHaveTextContent('gpt-4o');
+    expect(row).toHaveTextContent('no limit');
+    await userEvent.type(screen.getByTestId('model-limit-model'), 'org/big');
+    await userEvent.type(screen.getByTestId('model-limit-rpm'), '0');
+    await userEvent.click(screen.getByTestId('model-limit-save'));
+    expect(await screen.findByText('must be at least 1 (null: no limit)')).toBeInTheDocument();
+    await userEvent.clear(screen.getByTestId('model-limit-rpm'));
+    await userEvent.type(screen.getByTestId('model-limit-rpm'), '100');
+    await userEvent.type(screen.getByTestId('model-limit-tpm'), '50000');
+    await userEvent.click(screen.getByTestId('model-limit-save'));
+    await waitFor(() => expect(screen.getAllByTestId('model-limit-row')).toHaveLength(2));
+    expect(callsTo(fetchMock, 'PUT /api/admin/quotas/models/org%2Fbig').at(-1)!.body).toEqual({ rpm: 100, tpm: 50000 });
+    await userEvent.click(within(screen.getAllByTestId('model-limit-row')[0]!).getByTestId('model-limit-delete'));
+    await waitFor(() => expect(screen.getAllByTestId('model-limit-row')).toHaveLength(1));
+    expect(screen.getByTestId('model-limit-row')).toHaveAttribute('data-model', 'org/big');
+  });
 });
