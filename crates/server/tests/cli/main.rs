@@ -1,7 +1,8 @@
 //! Tests of the built `llm-manager` binary: configuration errors, `config check`, `migrate`,
 //! `backup`, generated secrets, graceful shutdown on SIGTERM, and that no secret reaches a log.
 //! `providers` follows provider keys through a live server and a fake upstream; `rotate` covers
-//! `rotate-encryption-key`; `live` holds their server and HTTP helpers.
+//! `rotate-encryption-key`; `instances` runs two server processes on one PostgreSQL and Redis;
+//! `live` holds their server and HTTP helpers.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,6 +10,7 @@
     reason = "tests fail loudly"
 )]
 
+mod instances;
 mod live;
 mod providers;
 mod rotate;
@@ -394,8 +396,16 @@ fn first_start_generates_private_secrets_and_later_starts_reuse_them() {
 }
 
 fn create_admin(dir: &Path, username: &str, password: &str) -> Output {
+    create_admin_with(dir, username, password, &[])
+}
+
+fn create_admin_with(dir: &Path, username: &str, password: &str, envs: &[(&str, &str)]) -> Output {
     use std::io::Write;
-    let mut child = llm_manager(dir)
+    let mut cmd = llm_manager(dir);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .args([
             "create-admin",
             "--username",

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import i18n from '../../i18n/index.ts';
-import type { Price } from '../../api/usage.ts';
+import type { ModelLimits, Price } from '../../api/usage.ts';
 import { ADMIN, callsTo, jsonResponse, mockApi, renderApp, setSessionCookie } from '../../test/helpers.tsx';
 
 const PRICE: Price = { model: 'gpt-4o', input_per_mtok: '2.5', output_per_mtok: '10', cached_input_per_mtok: '1.25', currency: 'USD', max_output_tokens: null, updated_at: '2026-12-06T10:00:00Z' };
@@ -119,7 +119,7 @@ describe('admin usage and prices', () => {
   });
 
   it('sets, edits and removes a model\'s rate limit', async () => {
-    let limits = [{ scope: 'model', subject: 'gpt-4o', rpm: 60, tpm: null }];
+    let limits: ModelLimits[] = [{ scope: 'model', subject: 'gpt-4o', rpm: 60, tpm: null }];
     const fetchMock = mockApi({
       'GET /api/auth/profile': () => jsonResponse(ADMIN),
       'GET /api/admin/statistics': () => jsonResponse({ group_by: 'day', from: '2026-11-07', to: '2026-12-06', rows: [] }),
