@@ -29,6 +29,7 @@ export function AdminUsagePage() {
   const { t, i18n } = useTranslation();
   useDocumentTitle(t('usage.title'));
   const [group, setGroup] = useState<GroupBy>('day');
+  const [role, setRole] = useState<'user' | 'admin'>('user');
   const stats = useAsync((signal) => getUsageStatistics(group, signal), [group]);
   const number = (value: number) => value.toLocaleString(i18n.language);
   const rows = stats.data?.rows ?? [];
@@ -109,7 +110,11 @@ export function AdminUsagePage() {
       <section className="card" aria-labelledby="role-limits-heading">
         <h2 id="role-limits-heading">{t('limits.roleHeading')}</h2>
         <p className="muted small section-intro">{t('limits.roleIntro')}</p>
-        <LimitsForm target={{ kind: 'role', role: 'user' }} testId="role-limits" />
+        <SelectField label={t('limits.role')} value={role} onChange={(event) => setRole(event.target.value as 'user' | 'admin')} testId="role-limits-role">
+          <option value="user">{t('roles.user')}</option>
+          <option value="admin">{t('roles.admin')}</option>
+        </SelectField>
+        <LimitsForm target={{ kind: 'role', role }} testId="role-limits" />
       </section>
       <ModelLimits />
       <PriceTable />

@@ -98,6 +98,7 @@ describe('admin usage and prices', () => {
       'GET /api/admin/statistics': () => jsonResponse({ group_by: 'day', from: '2026-11-07', to: '2026-12-06', rows: [] }),
       'GET /api/admin/prices': () => jsonResponse([]),
       'GET /api/admin/quotas/roles/user': () => jsonResponse(null),
+      'GET /api/admin/quotas/roles/admin': () => jsonResponse({ scope: 'role', subject: 'admin', period: 'day', max_cost: null, max_tokens: null, rpm: 1000, tpm: null }),
       'PUT /api/admin/quotas/roles/user': (req) => {
         const body = req.body as { rpm: number | null };
         if (body.rpm === 0) {
@@ -115,6 +116,10 @@ describe('admin usage and prices', () => {
     await userEvent.type(screen.getByTestId('role-limits-rpm'), '5');
     await userEvent.click(screen.getByTestId('role-limits-save'));
     await screen.findByTestId('role-limits-saved');
+    // The admin role has defaults of its own.
+    await userEvent.selectOptions(screen.getByTestId('role-limits-role'), 'admin');
+    await waitFor(() => expect(callsTo(fetchMock, 'GET /api/admin/quotas/roles/admin')).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId('role-limits-rpm')).toHaveValue('1000'));
     expect(callsTo(fetchMock, 'PUT /api/admin/quotas/roles/user').at(-1)!.body).toEqual({ period: 'day', max_cost: '0.05', max_tokens: null, rpm: 5, tpm: null });
   });
 
