@@ -10,7 +10,8 @@ const row = (key: string, label: string | null, cost: string, requests: number) 
   key, label, requests, errors: 0, prompt_tokens: 10 * requests, completion_tokens: 5 * requests, cached_tokens: 0, cost, avg_latency_ms: 120,
 });
 
-describe('admin usage and prices', () => {
+// The page renders the dashboard's charts, the table, the limit forms and the price table: slower than most.
+describe('admin usage and prices', { timeout: 15_000 }, () => {
   beforeEach(async () => {
     await i18n.changeLanguage('en');
     setSessionCookie();
@@ -119,7 +120,7 @@ describe('admin usage and prices', () => {
     // The admin role has defaults of its own.
     await userEvent.selectOptions(screen.getByTestId('role-limits-role'), 'admin');
     await waitFor(() => expect(callsTo(fetchMock, 'GET /api/admin/quotas/roles/admin')).toHaveLength(1));
-    await waitFor(() => expect(screen.getByTestId('role-limits-rpm')).toHaveValue('1000'));
+    await waitFor(() => expect(screen.getByTestId('role-limits-rpm')).toHaveValue(1000));
     expect(callsTo(fetchMock, 'PUT /api/admin/quotas/roles/user').at(-1)!.body).toEqual({ period: 'day', max_cost: '0.05', max_tokens: null, rpm: 5, tpm: null });
   });
 
