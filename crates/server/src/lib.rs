@@ -23,6 +23,7 @@ pub mod keys;
 pub mod limits;
 pub mod llm;
 pub mod mail;
+pub mod models;
 pub mod net;
 pub mod oauth;
 pub mod providers;
