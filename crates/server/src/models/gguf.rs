@@ -203,6 +203,74 @@ fn value<R: Read + Seek>(c: &mut Cursor<R>, kind: u32, depth: u32) -> Result<Val
     })
 }
 
+/// The metadata entries: fills in `info`, returns `general.file_type`.
+fn read_metadata<R: Read + Seek>(
+    c: &mut Cursor<R>,
+    info: &mut GgufInfo,
+) -> Result<Option<u64>, GgufError> {
+    let mut contexts: Vec<(String, u64)> = Vec::new();
+    let mut file_type = None;
+    for _ in 0..info.metadata_count {
+        let key = c
+            .string(MAX_KEY)?
+            .ok_or_else(|| invalid("a metadata key is too long"))?;
+        let kind = c.u32()?;
+        let v = value(c, kind, 0)?;
+        match (key.as_str(), v) {
+            ("general.architecture", Value::Text(s)) => info.architecture = Some(s),
+            ("general.name", Value::Text(s)) => info.name = Some(s),
+            ("general.file_type", Value::Uint(n)) => file_type = Some(n),
+            ("tokenizer.chat_template", _) => info.has_chat_template = true,
+            (k, Value::Uint(n)) if k.ends_with(".context_length") => {
+                contexts.push((k.to_owned(), n))
+            }
+            (k, Value::Int(n)) if k.ends_with(".context_length") => {
+                contexts.push((k.to_owned(), u64::try_from(n).unwrap_or(0)));
+            }
+            _ => {}
+        }
+    }
+    if let Some(arch) = &info.architecture {
+        let want = format!("{arch}.context_length");
+        info.context_length = contexts.iter().find(|(k, _)| *k == want).map(|(_, n)| *n);
+    }
+    Ok(file_type)
+}
+
+/// The tensor table: sums the weights into `info`; returns the weights per tensor type.
+fn read_tensors<R: Read + Seek>(
+    c: &mut Cursor<R>,
+    info: &mut GgufInfo,
+) -> Result<Vec<(u32, u64)>, GgufError> {
+    let mut by_type: Vec<(u32, u64)> = Vec::new();
+    for _ in 0..info.tensor_count {
+        // The tensor's name: not needed.
+        let name_len = c.u64()?;
+        c.skip(name_len)?;
+        let dims = c.u32()?;
+        if dims == 0 || dims > MAX_DIMS {
+            return Err(invalid(format!("a tensor with {dims} dimensions")));
+        }
+        let mut weights: u64 = 1;
+        for _ in 0..dims {
+            weights = weights
+                .checked_mul(c.u64()?)
+                .ok_or_else(|| invalid("a tensor shape overflows"))?;
+        }
+        let kind = c.u32()?;
+        c.skip(8)?;
+        info.parameter_count = info
+            .parameter_count
+            .checked_add(weights)
+            .ok_or_else(|| invalid("the parameter count overflows"))?;
+        match by_type.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += weights,
+            None => by_type.push((kind, weights)),
+        }
+    }
+    Ok(by_type)
+}
+
 /// Reads the header of a GGUF file of `len` bytes.
 pub fn read_header<R: Read + Seek>(reader: R, len: u64) -> Result<GgufInfo, GgufError> {
     let mut c = Cursor {
@@ -236,58 +304,8 @@ pub fn read_header<R: Read + Seek>(reader: R, len: u64) -> Result<GgufInfo, Gguf
         tensor_count,
         metadata_count,
     };
-    let mut contexts: Vec<(String, u64)> = Vec::new();
-    let mut file_type = None;
-    for _ in 0..metadata_count {
-        let key = c
-            .string(MAX_KEY)?
-            .ok_or_else(|| invalid("a metadata key is too long"))?;
-        let kind = c.u32()?;
-        let v = value(&mut c, kind, 0)?;
-        match (key.as_str(), v) {
-            ("general.architecture", Value::Text(s)) => info.architecture = Some(s),
-            ("general.name", Value::Text(s)) => info.name = Some(s),
-            ("general.file_type", Value::Uint(n)) => file_type = Some(n),
-            ("tokenizer.chat_template", _) => info.has_chat_template = true,
-            (k, Value::Uint(n)) if k.ends_with(".context_length") => {
-                contexts.push((k.to_owned(), n))
-            }
-            (k, Value::Int(n)) if k.ends_with(".context_length") => {
-                contexts.push((k.to_owned(), u64::try_from(n).unwrap_or(0)));
-            }
-            _ => {}
-        }
-    }
-    if let Some(arch) = &info.architecture {
-        let want = format!("{arch}.context_length");
-        info.context_length = contexts.iter().find(|(k, _)| *k == want).map(|(_, n)| *n);
-    }
-    let mut by_type: Vec<(u32, u64)> = Vec::new();
-    for _ in 0..tensor_count {
-        // The tensor's name: not needed.
-        let name_len = c.u64()?;
-        c.skip(name_len)?;
-        let dims = c.u32()?;
-        if dims == 0 || dims > MAX_DIMS {
-            return Err(invalid(format!("a tensor with {dims} dimensions")));
-        }
-        let mut weights: u64 = 1;
-        for _ in 0..dims {
-            weights = weights
-                .checked_mul(c.u64()?)
-                .ok_or_else(|| invalid("a tensor shape overflows"))?;
-        }
-        let kind = c.u32()?;
-        c.skip(8)?;
-        info.parameter_count = info
-            .parameter_count
-            .checked_add(weights)
-            .ok_or_else(|| invalid("the parameter count overflows"))?;
-        match by_type.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, n)) => *n += weights,
-            None => by_type.push((kind, weights)),
-        }
-    }
+    let file_type = read_metadata(&mut c, &mut info)?;
+    let by_type = read_tensors(&mut c, &mut info)?;
     info.quantization = file_type
         .and_then(file_type_name)
         .or_else(|| {
@@ -298,83 +316,6 @@ pub fn read_header<R: Read + Seek>(reader: R, len: u64) -> Result<GgufInfo, Gguf
         })
         .map(str::to_owned);
     Ok(info)
-}
-
-/// llama.cpp's names of `general.file_type` (`llama_ftype`).
-pub fn file_type_name(n: u64) -> Option<&'static str> {
-    Some(match n {
-        0 => "F32",
-        1 => "F16",
-        2 => "Q4_0",
-        3 => "Q4_1",
-        7 => "Q8_0",
-        8 => "Q5_0",
-        9 => "Q5_1",
-        10 => "Q2_K",
-        11 => "Q3_K_S",
-        12 => "Q3_K_M",
-        13 => "Q3_K_L",
-        14 => "Q4_K_S",
-        15 => "Q4_K_M",
-        16 => "Q5_K_S",
-        17 => "Q5_K_M",
-        18 => "Q6_K",
-        19 => "IQ2_XXS",
-        20 => "IQ2_XS",
-        21 => "Q2_K_S",
-        22 => "IQ3_XS",
-        23 => "IQ3_XXS",
-        24 => "IQ1_S",
-        25 => "IQ4_NL",
-        26 => "IQ3_S",
-        27 => "IQ3_M",
-        28 => "IQ2_S",
-        29 => "IQ2_M",
-        30 => "IQ4_XS",
-        31 => "IQ1_M",
-        32 => "BF16",
-        36 => "TQ1_0",
-        37 => "TQ2_0",
-        _ => return None,
-    })
-}
-
-/// GGML's names of tensor types.
-pub fn tensor_type_name(n: u32) -> Option<&'static str> {
-    Some(match n {
-        0 => "F32",
-        1 => "F16",
-        2 => "Q4_0",
-        3 => "Q4_1",
-        6 => "Q5_0",
-        7 => "Q5_1",
-        8 => "Q8_0",
-        9 => "Q8_1",
-        10 => "Q2_K",
-        11 => "Q3_K",
-        12 => "Q4_K",
-        13 => "Q5_K",
-        14 => "Q6_K",
-        15 => "Q8_K",
-        16 => "IQ2_XXS",
-        17 => "IQ2_XS",
-        18 => "IQ3_XXS",
-        19 => "IQ1_S",
-        20 => "IQ4_NL",
-        21 => "IQ3_S",
-        22 => "IQ2_S",
-        23 => "IQ4_XS",
-        24 => "I8",
-        25 => "I16",
-        26 => "I32",
-        27 => "I64",
-        28 => "F64",
-        29 => "IQ1_M",
-        30 => "BF16",
-        34 => "TQ1_0",
-        35 => "TQ2_0",
-        _ => return None,
-    })
 }
 
 /// The quantisation a GGUF file name states (`model.Q4_K_M.gguf`, `model-q8_0-00001-of-00002.gguf`),
@@ -396,6 +337,8 @@ pub fn quantization_in_name(name: &str) -> Option<String> {
     }
     None
 }
+
+pub use super::gguf_names::{file_type_name, tensor_type_name};
 
 #[cfg(test)]
 #[path = "gguf_tests.rs"]

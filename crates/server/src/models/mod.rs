@@ -2,3 +2,4 @@
 //! catalog search and the download manager on it).
 
 pub mod gguf;
+mod gguf_names;

@@ -1,4 +1,5 @@
-// The panels a key's row opens: edit its name, last day and allowed models (`PATCH
+// The key fields shared by the create form and the edit panel, and the panels a key's row opens:
+// edit its name, last day and allowed models (`PATCH
 // /api/keys/{id}`: the next request with the key sees the change), or set its limits.
 
 import { useState, type FormEvent } from 'react';
@@ -29,6 +30,68 @@ function Panel({ title, onClose, testId, children }: { title: string; onClose: (
       </div>
       {children}
     </section>
+  );
+}
+
+interface KeyValues {
+  name: string;
+  /** `YYYY-MM-DD` or empty. */
+  expires: string;
+  /** Model names separated by commas or line breaks. */
+  models: string;
+}
+
+/** A key's name, last day and allowed models: the fields of the create form and the edit panel. */
+export function KeyFields({
+  values,
+  onChange,
+  errors,
+  testId,
+  minDay,
+}: {
+  values: KeyValues;
+  onChange: (change: Partial<KeyValues>) => void;
+  errors: { name?: string; expires_at?: string; models?: string };
+  testId: string;
+  minDay?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <div className="form-grid">
+        <TextField
+          label={t('apiKeys.name')}
+          value={values.name}
+          onChange={(event) => onChange({ name: event.target.value })}
+          maxLength={100}
+          required
+          autoComplete="off"
+          hint={t('apiKeys.nameHint')}
+          error={errors.name}
+          testId={`${testId}-name`}
+        />
+        <TextField
+          label={t('apiKeys.expires')}
+          type="date"
+          min={minDay}
+          value={values.expires}
+          onChange={(event) => onChange({ expires: event.target.value })}
+          hint={t('apiKeys.expiresHint')}
+          error={errors.expires_at}
+          testId={`${testId}-expires`}
+        />
+      </div>
+      <TextAreaField
+        label={t('apiKeys.models')}
+        value={values.models}
+        onChange={(event) => onChange({ models: event.target.value })}
+        rows={2}
+        spellCheck={false}
+        hint={t('apiKeys.modelsHint')}
+        error={errors.models}
+        testId={`${testId}-models`}
+      />
+    </>
   );
 }
 
@@ -75,36 +138,15 @@ export function EditKeyPanel({ apiKey, onSaved, onClose }: { apiKey: ApiKey; onS
     <Panel title={t('apiKeys.editTitle', { name: apiKey.name })} onClose={onClose} testId="api-key-edit-panel">
       <form className="form" noValidate onSubmit={(event) => void submit(event)} data-testid="api-key-edit-form">
         {error !== null && !placed ? <FormAlert error={error} testId="api-key-edit-error" /> : null}
-        <div className="form-grid">
-          <TextField
-            label={t('apiKeys.name')}
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            maxLength={100}
-            required
-            autoComplete="off"
-            error={problems.name ?? fields.name}
-            testId="api-key-edit-name"
-          />
-          <TextField
-            label={t('apiKeys.expires')}
-            type="date"
-            value={expires}
-            onChange={(event) => setExpires(event.target.value)}
-            hint={t('apiKeys.expiresHint')}
-            error={problems.expires_at ?? fields.expires_at}
-            testId="api-key-edit-expires"
-          />
-        </div>
-        <TextAreaField
-          label={t('apiKeys.models')}
-          value={models}
-          onChange={(event) => setModels(event.target.value)}
-          rows={2}
-          spellCheck={false}
-          hint={t('apiKeys.modelsHint')}
-          error={fields.models}
-          testId="api-key-edit-models"
+        <KeyFields
+          values={{ name, expires, models }}
+          onChange={(change) => {
+            if (change.name !== undefined) setName(change.name);
+            if (change.expires !== undefined) setExpires(change.expires);
+            if (change.models !== undefined) setModels(change.models);
+          }}
+          errors={{ name: problems.name ?? fields.name, expires_at: problems.expires_at ?? fields.expires_at, models: fields.models }}
+          testId="api-key-edit"
         />
         <div className="form-actions">
           <button type="submit" className="button" disabled={busy} data-testid="api-key-edit-save">

@@ -8,12 +8,12 @@ import { useTranslation } from 'react-i18next';
 import { createApiKey, endOfLocalDay, listApiKeys, revokeApiKey, type ApiKey, type ApiKeyInput, type NewApiKey } from '../../api/keys.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
-import { FormAlert, Notice, TextAreaField, TextField, fieldErrorsOf } from '../../components/forms.tsx';
+import { FormAlert, Notice, fieldErrorsOf } from '../../components/forms.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { parseModelList } from '../providers/providerFields.ts';
-import { EditKeyPanel, KeyLimitsPanel } from './ApiKeyPanels.tsx';
+import { EditKeyPanel, KeyFields, KeyLimitsPanel } from './ApiKeyPanels.tsx';
 
 /** Today as `YYYY-MM-DD` in the browser's time zone (the earliest expiry date offered). */
 function today(): string {
@@ -96,38 +96,16 @@ function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
       <p className="muted small section-intro">{t('apiKeys.intro')}</p>
       <form className="form" noValidate onSubmit={(event) => void submit(event)} data-testid="api-key-form">
         {error !== null && !placed ? <FormAlert error={error} testId="api-key-error" /> : null}
-        <div className="form-grid">
-          <TextField
-            label={t('apiKeys.name')}
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            maxLength={100}
-            required
-            autoComplete="off"
-            hint={t('apiKeys.nameHint')}
-            error={problems.name ?? fields.name}
-            testId="api-key-name"
-          />
-          <TextField
-            label={t('apiKeys.expires')}
-            type="date"
-            min={today()}
-            value={expires}
-            onChange={(event) => setExpires(event.target.value)}
-            hint={t('apiKeys.expiresHint')}
-            error={problems.expires_at ?? fields.expires_at}
-            testId="api-key-expires"
-          />
-        </div>
-        <TextAreaField
-          label={t('apiKeys.models')}
-          value={models}
-          onChange={(event) => setModels(event.target.value)}
-          rows={2}
-          spellCheck={false}
-          hint={t('apiKeys.modelsHint')}
-          error={fields.models}
-          testId="api-key-models"
+        <KeyFields
+          values={{ name, expires, models }}
+          onChange={(change) => {
+            if (change.name !== undefined) setName(change.name);
+            if (change.expires !== undefined) setExpires(change.expires);
+            if (change.models !== undefined) setModels(change.models);
+          }}
+          errors={{ name: problems.name ?? fields.name, expires_at: problems.expires_at ?? fields.expires_at, models: fields.models }}
+          testId="api-key"
+          minDay={today()}
         />
         <div className="form-actions">
           <button type="submit" className="button" disabled={busy} data-testid="api-key-create">
