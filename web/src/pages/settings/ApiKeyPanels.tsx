@@ -33,12 +33,23 @@ function Panel({ title, onClose, testId, children }: { title: string; onClose: (
   );
 }
 
-interface KeyValues {
+export interface KeyValues {
   name: string;
   /** `YYYY-MM-DD` or empty. */
   expires: string;
   /** Model names separated by commas or line breaks. */
   models: string;
+}
+
+/** An empty form. */
+export const NO_KEY_VALUES: KeyValues = { name: '', expires: '', models: '' };
+
+/** The end (RFC 3339) of the chosen last day, or what is wrong with the day. */
+export function lastDay(day: string): { end: string } | { problem: 'badDate' | 'pastDate' } {
+  const end = endOfLocalDay(day);
+  if (!end) return { problem: 'badDate' };
+  if (new Date(end).getTime() <= Date.now()) return { problem: 'pastDate' };
+  return { end };
 }
 
 /** A key's name, last day and allowed models: the fields of the create form and the edit panel. */
@@ -50,7 +61,7 @@ export function KeyFields({
   minDay,
 }: {
   values: KeyValues;
-  onChange: (change: Partial<KeyValues>) => void;
+  onChange: (values: KeyValues) => void;
   errors: { name?: string; expires_at?: string; models?: string };
   testId: string;
   minDay?: string;
@@ -62,7 +73,7 @@ export function KeyFields({
         <TextField
           label={t('apiKeys.name')}
           value={values.name}
-          onChange={(event) => onChange({ name: event.target.value })}
+          onChange={(event) => onChange({ ...values, name: event.target.value })}
           maxLength={100}
           required
           autoComplete="off"
@@ -75,7 +86,7 @@ export function KeyFields({
           type="date"
           min={minDay}
           value={values.expires}
-          onChange={(event) => onChange({ expires: event.target.value })}
+          onChange={(event) => onChange({ ...values, expires: event.target.value })}
           hint={t('apiKeys.expiresHint')}
           error={errors.expires_at}
           testId={`${testId}-expires`}
@@ -84,7 +95,7 @@ export function KeyFields({
       <TextAreaField
         label={t('apiKeys.models')}
         value={values.models}
-        onChange={(event) => onChange({ models: event.target.value })}
+        onChange={(event) => onChange({ ...values, models: event.target.value })}
         rows={2}
         spellCheck={false}
         hint={t('apiKeys.modelsHint')}
@@ -98,9 +109,11 @@ export function KeyFields({
 /** Edits a key's name, last day and model allow-list. */
 export function EditKeyPanel({ apiKey, onSaved, onClose }: { apiKey: ApiKey; onSaved: (key: ApiKey) => void; onClose: () => void }) {
   const { t } = useTranslation();
-  const [name, setName] = useState(apiKey.name);
-  const [expires, setExpires] = useState(localDay(apiKey.expires_at));
-  const [models, setModels] = useState((apiKey.models ?? []).join(', '));
+  const [values, setValues] = useState<KeyValues>({
+    name: apiKey.name,
+    expires: localDay(apiKey.expires_at),
+    models: (apiKey.models ?? []).join(', '),
+  });
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -109,16 +122,15 @@ export function EditKeyPanel({ apiKey, onSaved, onClose }: { apiKey: ApiKey; onS
     event.preventDefault();
     setError(null);
     const found: Record<string, string> = {};
-    const update: ApiKeyUpdate = { name: name.trim() };
+    const update: ApiKeyUpdate = { name: values.name.trim() };
     if (!update.name) found.name = t('apiKeys.required');
-    if (!expires) update.expires_at = null;
-    else if (expires !== localDay(apiKey.expires_at)) {
-      const end = endOfLocalDay(expires);
-      if (!end) found.expires_at = t('apiKeys.badDate');
-      else if (new Date(end).getTime() <= Date.now()) found.expires_at = t('apiKeys.pastDate');
-      else update.expires_at = end;
+    if (!values.expires) update.expires_at = null;
+    else if (values.expires !== localDay(apiKey.expires_at)) {
+      const day = lastDay(values.expires);
+      if ('end' in day) update.expires_at = day.end;
+      else found.expires_at = t(`apiKeys.${day.problem}`);
     }
-    const allowed = parseModelList(models);
+    const allowed = parseModelList(values.models);
     update.models = allowed.length > 0 ? allowed : null;
     setProblems(found);
     if (Object.keys(found).length > 0) return;
@@ -139,12 +151,8 @@ export function EditKeyPanel({ apiKey, onSaved, onClose }: { apiKey: ApiKey; onS
       <form className="form" noValidate onSubmit={(event) => void submit(event)} data-testid="api-key-edit-form">
         {error !== null && !placed ? <FormAlert error={error} testId="api-key-edit-error" /> : null}
         <KeyFields
-          values={{ name, expires, models }}
-          onChange={(change) => {
-            if (change.name !== undefined) setName(change.name);
-            if (change.expires !== undefined) setExpires(change.expires);
-            if (change.models !== undefined) setModels(change.models);
-          }}
+          values={values}
+          onChange={setValues}
           errors={{ name: problems.name ?? fields.name, expires_at: problems.expires_at ?? fields.expires_at, models: fields.models }}
           testId="api-key-edit"
         />

@@ -5,7 +5,7 @@
 
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { createApiKey, endOfLocalDay, listApiKeys, revokeApiKey, type ApiKey, type ApiKeyInput, type NewApiKey } from '../../api/keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKey, type ApiKeyInput, type NewApiKey } from '../../api/keys.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormAlert, Notice, fieldErrorsOf } from '../../components/forms.tsx';
@@ -13,7 +13,7 @@ import { formatDateTime } from '../../lib/format.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { parseModelList } from '../providers/providerFields.ts';
-import { EditKeyPanel, KeyFields, KeyLimitsPanel } from './ApiKeyPanels.tsx';
+import { EditKeyPanel, KeyFields, KeyLimitsPanel, NO_KEY_VALUES, lastDay, type KeyValues } from './ApiKeyPanels.tsx';
 
 /** Today as `YYYY-MM-DD` in the browser's time zone (the earliest expiry date offered). */
 function today(): string {
@@ -49,9 +49,7 @@ export function ApiKeysSettings() {
 
 function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
   const { t } = useTranslation();
-  const [name, setName] = useState('');
-  const [expires, setExpires] = useState('');
-  const [models, setModels] = useState('');
+  const [values, setValues] = useState<KeyValues>(NO_KEY_VALUES);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -60,15 +58,14 @@ function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
     event.preventDefault();
     setError(null);
     const found: Record<string, string> = {};
-    const input: ApiKeyInput = { name: name.trim() };
+    const input: ApiKeyInput = { name: values.name.trim() };
     if (!input.name) found.name = t('apiKeys.required');
-    if (expires) {
-      const end = endOfLocalDay(expires);
-      if (!end) found.expires_at = t('apiKeys.badDate');
-      else if (new Date(end).getTime() <= Date.now()) found.expires_at = t('apiKeys.pastDate');
-      else input.expires_at = end;
+    if (values.expires) {
+      const day = lastDay(values.expires);
+      if ('end' in day) input.expires_at = day.end;
+      else found.expires_at = t(`apiKeys.${day.problem}`);
     }
-    const allowed = parseModelList(models);
+    const allowed = parseModelList(values.models);
     if (allowed.length > 0) input.models = allowed;
     setProblems(found);
     if (Object.keys(found).length > 0) return;
@@ -76,9 +73,7 @@ function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
     setBusy(true);
     try {
       const key = await createApiKey(input);
-      setName('');
-      setExpires('');
-      setModels('');
+      setValues(NO_KEY_VALUES);
       onCreated(key);
     } catch (reason) {
       setError(reason);
@@ -97,12 +92,8 @@ function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
       <form className="form" noValidate onSubmit={(event) => void submit(event)} data-testid="api-key-form">
         {error !== null && !placed ? <FormAlert error={error} testId="api-key-error" /> : null}
         <KeyFields
-          values={{ name, expires, models }}
-          onChange={(change) => {
-            if (change.name !== undefined) setName(change.name);
-            if (change.expires !== undefined) setExpires(change.expires);
-            if (change.models !== undefined) setModels(change.models);
-          }}
+          values={values}
+          onChange={setValues}
           errors={{ name: problems.name ?? fields.name, expires_at: problems.expires_at ?? fields.expires_at, models: fields.models }}
           testId="api-key"
           minDay={today()}
