@@ -82,7 +82,8 @@ describe('guest chat', () => {
     const reply = controlledSse();
     mockApi({ 'GET /api/llm/guest': () => jsonResponse(ON), 'POST /api/llm/guest/chat': () => reply.response });
     renderApp('/guest');
-    await userEvent.type(await screen.findByTestId('composer-input'), 'tell me a story{Enter}');
+    await screen.findByTestId('guest-model');
+    await userEvent.type(screen.getByTestId('composer-input'), 'tell me a story{Enter}');
     await act(async () => {
       reply.push(guestEvent('delta', { content: 'Once upon' }));
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -103,7 +104,8 @@ describe('guest chat', () => {
         errorResponse(429, 'rate_limited', 'guests may send 20 messages an hour; sign in for more', null, { 'Retry-After': '125' }),
     });
     renderApp('/guest');
-    await userEvent.type(await screen.findByTestId('composer-input'), 'one more{Enter}');
+    await screen.findByTestId('guest-model');
+    await userEvent.type(screen.getByTestId('composer-input'), 'one more{Enter}');
 
     const alert = await screen.findByTestId('guest-limited');
     expect(alert).toHaveTextContent('guests may send 20 messages an hour; sign in for more');
@@ -132,8 +134,10 @@ describe('guest chat', () => {
       'POST /api/llm/guest/chat': () => errorResponse(403, 'forbidden', 'guest chat is turned off; sign in to chat'),
     });
     renderApp('/guest');
-    await userEvent.type(await screen.findByTestId('composer-input'), 'hello{Enter}');
-    expect(await screen.findByTestId('guest-disabled')).toBeInTheDocument();
+    // the composer takes input only once the guest settings have loaded
+    await screen.findByTestId('guest-model');
+    await userEvent.type(screen.getByTestId('composer-input'), 'hello{Enter}');
+    expect(await screen.findByTestId('guest-disabled', {}, { timeout: 5000 })).toBeInTheDocument();
     expect(screen.getByTestId('composer-input')).toBeDisabled();
   });
 
