@@ -61,6 +61,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             crate::keys::router().merge(crate::limits::keys_router()),
         )
         .nest("/files", crate::files::router())
+        .nest("/models", crate::models::router())
+        .nest("/downloads", crate::downloads::router())
         .nest("/llm", crate::chat::router())
         .nest("/share", crate::chat::share_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -134,6 +136,11 @@ impl Application {
         llm.hooks = Box::new(crate::limits::hooks::Metered);
         llm.tokenizer.warm();
         let outbound = crate::net::OutboundClients::new(config.gateway.outbound_allow.clone());
+        let config_models = config.models.clone();
+        let config_gateway_allow = config.gateway.outbound_allow.clone();
+        std::fs::create_dir_all(&config_models.dir).with_context(|| {
+            format!("MODELS_DIR={}: cannot create", config_models.dir.display())
+        })?;
         let state = AppState::new(AppInner {
             config,
             secrets,
@@ -151,6 +158,11 @@ impl Application {
             chat: crate::chat::ChatState::default(),
             limits: crate::limits::LimitState::new(cache_ttl),
             key_cache: crate::keys::cache::KeyCache::new(cache_ttl),
+            hubs: crate::models::Hubs::new(&config_models)?,
+            downloads: crate::downloads::DownloadState::new(
+                config_models.concurrency,
+                config_gateway_allow,
+            )?,
         });
         if let Some(client) = redis_client {
             crate::cluster::spawn_listener(&state, client);
@@ -161,6 +173,9 @@ impl Application {
             &state.tasks,
             state.shutdown.clone(),
         );
+        let models = crate::models::registry::rescan(&state).await?;
+        tracing::info!(models, dir = %state.config.models.dir.display(), "model registry scanned");
+        crate::downloads::engine::resume_all(&state).await?;
         Ok(Self { listener, state })
     }
 

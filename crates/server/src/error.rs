@@ -57,6 +57,9 @@ pub enum ApiError {
     /// A dependency (database, Redis) is not available right now.
     #[error("{0}")]
     Unavailable(String),
+    /// An outside service we called (a model hub) failed or answered something unusable.
+    #[error("{0}")]
+    BadGateway(String),
     /// Anything unexpected. Logged with detail, answered as a bare 500.
     #[error(transparent)]
     Internal(anyhow::Error),
@@ -117,6 +120,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -134,6 +138,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Validation { .. } => "validation_failed",
             Self::Unavailable(_) => "service_unavailable",
+            Self::BadGateway(_) => "bad_gateway",
             Self::Internal(_) => "internal_error",
         }
     }

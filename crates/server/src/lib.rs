@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod files;

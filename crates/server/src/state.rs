@@ -50,6 +50,10 @@ pub struct AppInner {
     pub limits: crate::limits::LimitState,
     /// API-key lookups of `/v1`, kept for a second.
     pub key_cache: crate::keys::cache::KeyCache,
+    /// The model hubs.
+    pub hubs: crate::models::Hubs,
+    /// Downloads running or queued.
+    pub downloads: crate::downloads::DownloadState,
 }
 
 impl AppState {

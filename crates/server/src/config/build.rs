@@ -108,6 +108,29 @@ fn llm(l: &Lookup<'_>) -> Result<crate::llm::LlmConfig, ConfigError> {
     })
 }
 
+fn models(l: &Lookup<'_>, data_dir: &std::path::Path) -> Result<crate::models::ModelsConfig, ConfigError> {
+    let endpoint = |key: &str| -> Result<url::Url, ConfigError> {
+        parse::public_url(&l.required(key)?)
+    };
+    Ok(crate::models::ModelsConfig {
+        dir: match l.get("models_dir") {
+            Some(raw) => parse::non_empty_path(&raw)?,
+            None => data_dir.join("models"),
+        },
+        import_dirs: match l.get("models_import_dirs") {
+            Some(raw) => parse::paths(&raw)?,
+            None => Vec::new(),
+        },
+        hf_endpoint: endpoint("hf_endpoint")?,
+        hf_token: l.get("hf_token").map(|r| parse::secret(&r)).transpose()?,
+        modelscope_endpoint: endpoint("modelscope_endpoint")?,
+        ollama_registry: endpoint("ollama_registry")?,
+        concurrency: parse::int_in(&l.required("download_concurrency")?, 1, 16)?,
+        segments: parse::int_in(&l.required("download_segments")?, 1, 16)?,
+        free_margin: parse::byte_size(&l.required("download_free_margin")?)? as u64,
+    })
+}
+
 impl Config {
     /// Builds and validates the configuration from its sources.
     pub fn from_sources(sources: &Sources) -> Result<Self, ConfigError> {
@@ -120,6 +143,7 @@ impl Config {
                 .map(|r| parse::public_url(&r))
                 .transpose()?,
             database: database(&l, &data_dir)?,
+            models: models(&l, &data_dir)?,
             data_dir,
             redis_url: l
                 .get("redis_url")

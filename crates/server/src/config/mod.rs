@@ -45,6 +45,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Gateway limits and the outbound allow-list.
     pub gateway: crate::llm::LlmConfig,
+    /// Model downloads, hubs and the local registry.
+    pub models: crate::models::ModelsConfig,
     /// Model for conversation titles (`None`: the conversation's model).
     pub chat_title_model: Option<String>,
 }

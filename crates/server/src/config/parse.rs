@@ -148,6 +148,23 @@ pub(super) fn log_format(raw: &Raw) -> Result<LogFormat, ConfigError> {
 }
 
 /// Parses `1048576`, `512KiB`, `10MiB`, `1GiB`, `10MB`, `10k` (binary units throughout).
+/// `a, b` → absolute paths (each must be absolute).
+pub(super) fn paths(raw: &Raw) -> Result<Vec<PathBuf>, ConfigError> {
+    raw.value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let path = PathBuf::from(p);
+            if path.is_absolute() {
+                Ok(path)
+            } else {
+                Err(raw.error(format!("`{p}` is not an absolute path")))
+            }
+        })
+        .collect()
+}
+
 pub(super) fn byte_size(raw: &Raw) -> Result<usize, ConfigError> {
     let v = raw.value.trim();
     let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());

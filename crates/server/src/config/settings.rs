@@ -242,6 +242,78 @@ pub const SETTINGS: &[Setting] = &[
         "Model that writes conversation titles after the first exchange (a cheap one is best). Unset: the conversation's own model."
     ),
     setting!(
+        "models_dir",
+        "MODELS_DIR",
+        None,
+        None,
+        false,
+        "Where downloaded models are kept. Default: `models` in the data dir."
+    ),
+    setting!(
+        "models_import_dirs",
+        "MODELS_IMPORT_DIRS",
+        None,
+        None,
+        false,
+        "Comma-separated directories from which admins may register model files in place (`POST /api/models/import`)."
+    ),
+    setting!(
+        "hf_endpoint",
+        "HF_ENDPOINT",
+        None,
+        Some("https://huggingface.co"),
+        false,
+        "Hugging Face Hub (or a mirror of it) for model search and downloads."
+    ),
+    setting!(
+        "hf_token",
+        "HF_TOKEN",
+        None,
+        None,
+        true,
+        "Hugging Face access token, for gated repositories."
+    ),
+    setting!(
+        "modelscope_endpoint",
+        "MODELSCOPE_ENDPOINT",
+        None,
+        Some("https://modelscope.cn"),
+        false,
+        "ModelScope hub for model search and downloads."
+    ),
+    setting!(
+        "ollama_registry",
+        "OLLAMA_REGISTRY",
+        None,
+        Some("https://registry.ollama.ai"),
+        false,
+        "Ollama registry that `ollama` model downloads pull from."
+    ),
+    setting!(
+        "download_concurrency",
+        "DOWNLOAD_CONCURRENCY",
+        None,
+        Some("2"),
+        false,
+        "Model downloads that run at once (1-16); the rest wait as `pending`."
+    ),
+    setting!(
+        "download_segments",
+        "DOWNLOAD_SEGMENTS",
+        None,
+        Some("4"),
+        false,
+        "Parallel ranges per file of a download (1-16)."
+    ),
+    setting!(
+        "download_free_margin",
+        "DOWNLOAD_FREE_MARGIN",
+        None,
+        Some("256MiB"),
+        false,
+        "Free disk space a download must leave beyond its own size, or it is refused."
+    ),
+    setting!(
         "allowed_origins",
         "ALLOWED_ORIGINS",
         None,

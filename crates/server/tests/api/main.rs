@@ -16,6 +16,7 @@
 
 mod fake_oidc;
 mod helpers;
+mod hub;
 mod llm;
 mod smtp_sink;
 
@@ -25,12 +26,14 @@ mod admin;
 mod api_keys;
 mod chat;
 mod chat_search;
+mod downloads;
 mod errors;
 mod files;
 mod gateway;
 mod lifecycle;
 mod limits;
 mod limits_edit;
+mod models;
 mod oidc;
 mod pipeline;
 mod providers;

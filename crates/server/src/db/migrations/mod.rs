@@ -16,6 +16,7 @@ mod m20261124_000003_chat_images;
 mod m20261206_000001_chat_search;
 mod m20261206_000002_metering;
 mod m20261206_000003_usage_daily;
+mod m20261207_000001_models;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_chat_search::Migration),
             Box::new(m20261206_000002_metering::Migration),
             Box::new(m20261206_000003_usage_daily::Migration),
+            Box::new(m20261207_000001_models::Migration),
         ]
     }
 }
