@@ -46,12 +46,6 @@ impl TinyGguf {
             .tensor("blk.0.attn_q.weight", &[16, 16], 0)
     }
 
-    /// Sets the format version written in the header.
-    pub fn version(mut self, version: u32) -> Self {
-        self.version = version;
-        self
-    }
-
     /// Adds a string entry.
     pub fn text(mut self, key: &str, value: &str) -> Self {
         let mut v = 8u32.to_le_bytes().to_vec();

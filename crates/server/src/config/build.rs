@@ -108,10 +108,12 @@ fn llm(l: &Lookup<'_>) -> Result<crate::llm::LlmConfig, ConfigError> {
     })
 }
 
-fn models(l: &Lookup<'_>, data_dir: &std::path::Path) -> Result<crate::models::ModelsConfig, ConfigError> {
-    let endpoint = |key: &str| -> Result<url::Url, ConfigError> {
-        parse::public_url(&l.required(key)?)
-    };
+fn models(
+    l: &Lookup<'_>,
+    data_dir: &std::path::Path,
+) -> Result<crate::models::ModelsConfig, ConfigError> {
+    let endpoint =
+        |key: &str| -> Result<url::Url, ConfigError> { parse::public_url(&l.required(key)?) };
     Ok(crate::models::ModelsConfig {
         dir: match l.get("models_dir") {
             Some(raw) => parse::non_empty_path(&raw)?,

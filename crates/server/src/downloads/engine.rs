@@ -118,7 +118,11 @@ fn spawn_meter(
             let now = (Instant::now(), bytes.load(Ordering::Relaxed));
             let secs = now.0.duration_since(last.0).as_secs_f64().max(0.001);
             let rate = now.1.saturating_sub(last.1) as f64 / secs;
-            speed = if speed == 0.0 { rate } else { 0.6 * speed + 0.4 * rate };
+            speed = if speed == 0.0 {
+                rate
+            } else {
+                0.6 * speed + 0.4 * rate
+            };
             last = now;
             state2.downloads.set_live(
                 id,
@@ -144,7 +148,9 @@ async fn settle(
     let db = &state.db.conn;
     match outcome {
         Ok(()) => {
-            let task = store::get_task(db, id).await?.ok_or_else(|| anyhow::anyhow!("task gone"))?;
+            let task = store::get_task(db, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("task gone"))?;
             let files = store::list_files(db, id).await?;
             match crate::models::registry::register_download(state, &task, &files).await {
                 Ok(model) => store::set_completed(db, id, model, task.total_bytes).await?,

@@ -42,7 +42,9 @@ impl FetchError {
     pub fn from_io(e: &std::io::Error) -> Self {
         if matches!(e.raw_os_error(), Some(28 | 122)) || e.kind() == std::io::ErrorKind::StorageFull
         {
-            Self::DiskFull(format!("the disk is full ({e}); free some space and resume"))
+            Self::DiskFull(format!(
+                "the disk is full ({e}); free some space and resume"
+            ))
         } else {
             Self::Failed(format!("cannot write the file: {e}"))
         }
@@ -184,7 +186,7 @@ fn sha256_of(path: &Path) -> std::io::Result<String> {
         if n == 0 {
             return Ok(hex::encode(hasher.finalize()));
         }
-        hasher.update(&buf[..n]);
+        hasher.update(buf.get(..n).unwrap_or_default());
     }
 }
 
@@ -225,12 +227,18 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
             move || open_part(&part, size)
         })
         .await?;
-        let mut map = SegmentMap::decode(size, row.segment_bytes.max(1) as u64, &row.done_segments, &row.partial);
+        let mut map = SegmentMap::decode(
+            size,
+            row.segment_bytes.max(1) as u64,
+            &row.done_segments,
+            &row.partial,
+        );
         if !existed {
             // The partial file is gone (removed by hand): nothing of it is on disk.
             map = SegmentMap::new(size, map.segment_bytes());
         }
-        job.task_bytes.store(job.others_bytes + map.done_bytes(), Ordering::Relaxed);
+        job.task_bytes
+            .store(job.others_bytes + map.done_bytes(), Ordering::Relaxed);
         let stop = job.stop.child_token();
         let shared = Arc::new(Shared {
             client: job.client.clone(),
@@ -282,7 +290,10 @@ fn restart(row: &mut FileRow, new_etag: Option<String>) {
     {
         row.sha256 = sha.to_ascii_lowercase();
     }
-    let map = SegmentMap::new(row.size_bytes.max(0) as u64, row.segment_bytes.max(1) as u64);
+    let map = SegmentMap::new(
+        row.size_bytes.max(0) as u64,
+        row.segment_bytes.max(1) as u64,
+    );
     let (bits, partial) = map.encode();
     row.done_segments = bits;
     row.partial = partial;
@@ -290,7 +301,11 @@ fn restart(row: &mut FileRow, new_etag: Option<String>) {
     row.etag = None;
 }
 
-async fn run_workers(job: &FileJob, shared: &Arc<Shared>, row: &mut FileRow) -> Result<(), FetchError> {
+async fn run_workers(
+    job: &FileJob,
+    shared: &Arc<Shared>,
+    row: &mut FileRow,
+) -> Result<(), FetchError> {
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..job.workers.max(1) {
         workers.spawn(super::range::worker(shared.clone()));

@@ -53,7 +53,11 @@ async fn segment(shared: &Shared, i: u32) -> Result<(), FetchError> {
         if shared.stop.is_cancelled() {
             return Ok(());
         }
-        failures = if shared.done_bytes() > before { 1 } else { failures + 1 };
+        failures = if shared.done_bytes() > before {
+            1
+        } else {
+            failures + 1
+        };
         if failures >= MAX_ATTEMPTS {
             return Err(FetchError::Failed(format!(
                 "{reason} ({failures} attempts in a row)"
@@ -67,7 +71,7 @@ async fn segment(shared: &Shared, i: u32) -> Result<(), FetchError> {
     }
 }
 
-fn header<'a>(response: &'a reqwest::Response, name: reqwest::header::HeaderName) -> Option<&'a str> {
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<&str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -105,7 +109,10 @@ async fn attempt(shared: &Shared, i: u32) -> Attempt {
             if let Some(ssrf) = crate::net::client::ssrf_cause(&e) {
                 return Attempt::Fatal(FetchError::Failed(format!("refused redirect: {ssrf}")));
             }
-            return Attempt::Retry(format!("the file host failed: {}", crate::models::source::short(&e)));
+            return Attempt::Retry(format!(
+                "the file host failed: {}",
+                crate::models::source::short(&e)
+            ));
         }
     };
     if let Some(outcome) = classify(shared, &response, start, end, known.as_deref()) {
@@ -179,11 +186,14 @@ async fn body(shared: &Shared, i: u32, start: u64, mut response: reqwest::Respon
             let data = buffer.split().freeze();
             let n = data.len() as u64;
             let file = shared.file.clone();
-            let written = tokio::task::spawn_blocking(move || file.write_all_at(&data, offset)).await;
+            let written =
+                tokio::task::spawn_blocking(move || file.write_all_at(&data, offset)).await;
             match written {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Attempt::Fatal(FetchError::from_io(&e)),
-                Err(e) => return Attempt::Fatal(FetchError::Failed(format!("write task failed: {e}"))),
+                Err(e) => {
+                    return Attempt::Fatal(FetchError::Failed(format!("write task failed: {e}")));
+                }
             }
             offset += n;
             shared.advance(i, n);

@@ -32,7 +32,11 @@ pub async fn post_download(
     AppJson(body): AppJson<CreateDownloadRequest>,
 ) -> ApiResult<(StatusCode, AppJson<DownloadView>)> {
     let (view, created) = service::create(&state, ctx.user.id, &body).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, AppJson(view)))
 }
 
@@ -110,17 +114,19 @@ pub async fn get_download_events(
     AdminUser(_admin): AdminUser,
 ) -> ApiResult<Response> {
     let changes = state.downloads.subscribe();
-    let first: Vec<Result<Bytes, Infallible>> =
-        service::list(&state).await?.iter().map(|v| Ok(frame(v))).collect();
-    let live = BroadcastStream::new(changes)
-        .filter_map(move |id| {
-            let state = state.clone();
-            async move {
-                let id = id.ok()?;
-                let view = service::view(&state, id).await.ok()?;
-                Some(Ok(frame(&view)))
-            }
-        });
+    let first: Vec<Result<Bytes, Infallible>> = service::list(&state)
+        .await?
+        .iter()
+        .map(|v| Ok(frame(v)))
+        .collect();
+    let live = BroadcastStream::new(changes).filter_map(move |id| {
+        let state = state.clone();
+        async move {
+            let id = id.ok()?;
+            let view = service::view(&state, id).await.ok()?;
+            Some(Ok(frame(&view)))
+        }
+    });
     Ok(crate::extract::event_stream(
         futures::stream::iter(first).chain(live),
     ))

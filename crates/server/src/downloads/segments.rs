@@ -38,7 +38,9 @@ impl SegmentMap {
             map.done = bits;
             // Bits past the last segment are not segments.
             for i in map.count()..(map.done.len() as u32 * 8) {
-                map.done[(i / 8) as usize] &= !(1 << (i % 8));
+                if let Some(b) = map.done.get_mut((i / 8) as usize) {
+                    *b &= !(1 << (i % 8));
+                }
             }
         }
         for pair in partial.split(',').filter(|p| !p.is_empty()) {

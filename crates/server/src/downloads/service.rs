@@ -34,7 +34,7 @@ pub fn free_space(dir: &Path) -> std::io::Result<u64> {
         probe = probe.parent().unwrap_or(Path::new("/"));
     }
     let stat = nix::sys::statvfs::statvfs(probe).map_err(std::io::Error::from)?;
-    Ok(u64::from(stat.blocks_available()) * u64::from(stat.fragment_size()))
+    Ok(stat.blocks_available().saturating_mul(stat.fragment_size()))
 }
 
 fn gib(bytes: u64) -> String {
@@ -54,8 +54,15 @@ async fn plan(state: &AppState, req: &CreateDownloadRequest) -> Result<Plan, Api
             .repo
             .as_deref()
             .ok_or_else(|| ApiError::field("repo", "name the repository as owner/name"))?;
-        let default = if req.source == "modelscope" { "master" } else { "main" };
-        (repo.trim().to_owned(), req.revision.clone().unwrap_or_else(|| default.to_owned()))
+        let default = if req.source == "modelscope" {
+            "master"
+        } else {
+            "main"
+        };
+        (
+            repo.trim().to_owned(),
+            req.revision.clone().unwrap_or_else(|| default.to_owned()),
+        )
     };
     hub.plan(&repo, &revision, &req.files)
         .await
@@ -157,7 +164,9 @@ pub async fn view(state: &AppState, id: Uuid) -> Result<DownloadView, ApiError> 
         .await
         .map_err(anyhow::Error::from)?
         .ok_or_else(|| ApiError::NotFound(format!("no download {id}")))?;
-    let files = store::list_files(db, id).await.map_err(anyhow::Error::from)?;
+    let files = store::list_files(db, id)
+        .await
+        .map_err(anyhow::Error::from)?;
     Ok(DownloadView::new(task, files, state.downloads.live(id)))
 }
 
@@ -166,7 +175,9 @@ pub async fn list(state: &AppState) -> Result<Vec<DownloadView>, ApiError> {
     let db = &state.db.conn;
     let mut out = Vec::new();
     for task in store::list_tasks(db).await.map_err(anyhow::Error::from)? {
-        let files = store::list_files(db, task.id).await.map_err(anyhow::Error::from)?;
+        let files = store::list_files(db, task.id)
+            .await
+            .map_err(anyhow::Error::from)?;
         let live = state.downloads.live(task.id);
         out.push(DownloadView::new(task, files, live));
     }
@@ -198,7 +209,11 @@ pub async fn pause(state: &AppState, id: Uuid) -> Result<DownloadView, ApiError>
 async fn settled(state: &AppState, id: Uuid) -> Result<DownloadView, ApiError> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     while state.downloads.running(id).is_some() && tokio::time::Instant::now() < deadline {
-        if state.downloads.running(id).is_some_and(|r| r.intent() == Intent::Run) {
+        if state
+            .downloads
+            .running(id)
+            .is_some_and(|r| r.intent() == Intent::Run)
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -210,7 +225,9 @@ async fn settled(state: &AppState, id: Uuid) -> Result<DownloadView, ApiError> {
 pub async fn resume(state: &AppState, id: Uuid) -> Result<DownloadView, ApiError> {
     let task = view(state, id).await?;
     if state.downloads.running(id).is_some() {
-        return Err(ApiError::Conflict("the download is still stopping; try again".into()));
+        return Err(ApiError::Conflict(
+            "the download is still stopping; try again".into(),
+        ));
     }
     if ![status::PAUSED, status::FAILED].contains(&task.status.as_str()) {
         return Err(ApiError::Conflict(format!(
@@ -245,7 +262,10 @@ pub async fn cancel(state: &AppState, id: Uuid) -> Result<DownloadView, ApiError
 pub async fn discard(state: &AppState, id: Uuid) -> anyhow::Result<()> {
     let dir = &state.config.models.dir;
     for file in store::list_files(&state.db.conn, id).await? {
-        for path in [fetch::part_path(dir, &file.file_name), dir.join(&file.file_name)] {
+        for path in [
+            fetch::part_path(dir, &file.file_name),
+            dir.join(&file.file_name),
+        ] {
             match tokio::fs::remove_file(&path).await {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -151,7 +151,11 @@ pub async fn files_named_in_tasks(
     names: &[String],
     states: &[&str],
 ) -> Result<Vec<(FileRow, Uuid)>, DbErr> {
-    let active: Vec<Uuid> = tasks_in(db, states).await?.into_iter().map(|t| t.id).collect();
+    let active: Vec<Uuid> = tasks_in(db, states)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
     if active.is_empty() {
         return Ok(Vec::new());
     }

@@ -1,107 +1,17 @@
-//! Tests of the GGUF header reader: tiny GGUFs written here (header, metadata, tensor table and
-//! random weights), every truncation, hostile counts and lengths, and random corruption.
+//! Tests of the GGUF header reader: tiny GGUFs written by the fake hub's writer (header,
+//! metadata, tensor table and random weights), every truncation, hostile counts and lengths,
+//! and random corruption.
 
 use std::io::Cursor;
 
+use fake_hub::TinyGguf;
+
 use super::*;
 
-/// Writes GGUF files for tests: metadata entries and tensors of random F32 weights.
-pub struct TinyGguf {
-    version: u32,
-    metadata: Vec<(String, Vec<u8>)>,
-    tensors: Vec<(String, Vec<u64>, u32)>,
-}
-
+/// A GGUF string: u64 length, bytes.
 fn string(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u64).to_le_bytes());
     out.extend_from_slice(s.as_bytes());
-}
-
-impl TinyGguf {
-    pub fn new() -> Self {
-        Self {
-            version: 3,
-            metadata: Vec::new(),
-            tensors: Vec::new(),
-        }
-    }
-
-    pub fn text(mut self, key: &str, value: &str) -> Self {
-        let mut v = 8u32.to_le_bytes().to_vec();
-        string(&mut v, value);
-        self.metadata.push((key.to_owned(), v));
-        self
-    }
-
-    pub fn u32(mut self, key: &str, value: u32) -> Self {
-        let mut v = 4u32.to_le_bytes().to_vec();
-        v.extend_from_slice(&value.to_le_bytes());
-        self.metadata.push((key.to_owned(), v));
-        self
-    }
-
-    pub fn strings(mut self, key: &str, values: &[&str]) -> Self {
-        let mut v = 9u32.to_le_bytes().to_vec();
-        v.extend_from_slice(&8u32.to_le_bytes());
-        v.extend_from_slice(&(values.len() as u64).to_le_bytes());
-        for s in values {
-            string(&mut v, s);
-        }
-        self.metadata.push((key.to_owned(), v));
-        self
-    }
-
-    pub fn tensor(mut self, name: &str, dims: &[u64], kind: u32) -> Self {
-        self.tensors.push((name.to_owned(), dims.to_vec(), kind));
-        self
-    }
-
-    /// The header alone: magic, counts, metadata and the tensor table.
-    pub fn header(&self) -> Vec<u8> {
-        let mut out = b"GGUF".to_vec();
-        out.extend_from_slice(&self.version.to_le_bytes());
-        out.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
-        out.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
-        for (k, v) in &self.metadata {
-            string(&mut out, k);
-            out.extend_from_slice(v);
-        }
-        let mut offset = 0u64;
-        for (name, dims, kind) in &self.tensors {
-            string(&mut out, name);
-            out.extend_from_slice(&(dims.len() as u32).to_le_bytes());
-            for d in dims {
-                out.extend_from_slice(&d.to_le_bytes());
-            }
-            out.extend_from_slice(&kind.to_le_bytes());
-            out.extend_from_slice(&offset.to_le_bytes());
-            offset += dims.iter().product::<u64>() * 4;
-        }
-        out
-    }
-
-    fn weights(&self) -> u64 {
-        self.tensors
-            .iter()
-            .map(|(_, dims, _)| dims.iter().product::<u64>())
-            .sum()
-    }
-
-    /// The whole file: the header, padding to 32 bytes, random F32 weights.
-    pub fn bytes(&self) -> Vec<u8> {
-        let mut out = self.header();
-        let offset = self.weights() * 4;
-        while !out.len().is_multiple_of(32) {
-            out.push(0);
-        }
-        // Random F32 weights (a small LCG: the values do not matter, their bytes do).
-        let mut seed = 0x2545_f491_u64;
-        for _ in 0..offset / 4 {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            out.extend_from_slice(&((seed >> 40) as f32 / 16_777_216.0 - 0.5).to_le_bytes());
-        }
-        out
-    }
 }
 
 fn model() -> Vec<u8> {

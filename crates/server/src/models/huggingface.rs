@@ -43,11 +43,13 @@ fn remote_file(entry: &Value) -> Option<RemoteFile> {
         return None;
     }
     let path = entry["path"].as_str()?.to_owned();
-    let size_bytes = entry["lfs"]["size"]
-        .as_u64()
+    let size_bytes = entry
+        .pointer("/lfs/size")
+        .and_then(Value::as_u64)
         .or_else(|| entry["size"].as_u64())?;
-    let sha256 = entry["lfs"]["oid"]
-        .as_str()
+    let sha256 = entry
+        .pointer("/lfs/oid")
+        .and_then(Value::as_str)
         .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))
         .map(str::to_ascii_lowercase);
     let name = path.rsplit('/').next().unwrap_or(&path);
@@ -89,12 +91,16 @@ pub fn plan_files(
     url_of: impl Fn(&str) -> String,
 ) -> Result<Vec<PlannedFile>, SourceError> {
     if requested.is_empty() {
-        return Err(SourceError::BadRequest("files: name at least one file".into()));
+        return Err(SourceError::BadRequest(
+            "files: name at least one file".into(),
+        ));
     }
     for path in requested {
         names::remote_path(path)?;
         if !available.iter().any(|f| &f.path == path) {
-            return Err(SourceError::NotFound(format!("{repo} has no file `{path}`")));
+            return Err(SourceError::NotFound(format!(
+                "{repo} has no file `{path}`"
+            )));
         }
     }
     with_split_siblings(requested, available)
@@ -141,9 +147,9 @@ impl Source for HuggingFace {
             url.query_pairs_mut().append_pair("filter", "gguf");
         }
         let body = source::json(self.get(url), "the search").await?;
-        let hits = body.as_array().ok_or_else(|| {
-            SourceError::Upstream("the hub's search answer is not a list".into())
-        })?;
+        let hits = body
+            .as_array()
+            .ok_or_else(|| SourceError::Upstream("the hub's search answer is not a list".into()))?;
         Ok(hits
             .iter()
             .filter_map(|h| {
@@ -167,9 +173,9 @@ impl Source for HuggingFace {
         let mut url = source::endpoint(&self.base, &["api", "models", repo, "tree", revision]);
         url.query_pairs_mut().append_pair("recursive", "true");
         let body = source::json(self.get(url), &format!("repository {repo}")).await?;
-        let entries = body.as_array().ok_or_else(|| {
-            SourceError::Upstream("the hub's file list is not a list".into())
-        })?;
+        let entries = body
+            .as_array()
+            .ok_or_else(|| SourceError::Upstream("the hub's file list is not a list".into()))?;
         Ok(entries.iter().filter_map(remote_file).collect())
     }
 

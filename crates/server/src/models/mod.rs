@@ -72,7 +72,10 @@ impl Hubs {
                 config.hf_token.clone(),
                 client.clone(),
             ),
-            modelscope: modelscope::ModelScope::new(config.modelscope_endpoint.clone(), client.clone()),
+            modelscope: modelscope::ModelScope::new(
+                config.modelscope_endpoint.clone(),
+                client.clone(),
+            ),
             ollama: ollama::OllamaRegistry::new(config.ollama_registry.clone(), client),
         })
     }

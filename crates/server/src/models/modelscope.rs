@@ -35,7 +35,9 @@ impl ModelScope {
 fn data(body: &Value) -> Result<&Value, SourceError> {
     if body["Success"].as_bool() == Some(false) {
         let message = body["Message"].as_str().unwrap_or("no message");
-        return Err(SourceError::Upstream(format!("ModelScope refused: {message}")));
+        return Err(SourceError::Upstream(format!(
+            "ModelScope refused: {message}"
+        )));
     }
     Ok(&body["Data"])
 }
@@ -75,9 +77,12 @@ impl Source for ModelScope {
         let body = json!({ "Name": query, "PageSize": limit, "PageNumber": 1,
                            "SortBy": "Default", "Target": "", "SingleCriterion": [] });
         let answer = source::json(self.client.put(url).json(&body), "the search").await?;
-        let models = data(&answer)?["Model"]["Models"]
-            .as_array()
-            .ok_or_else(|| SourceError::Upstream("ModelScope's search answer has no models".into()))?;
+        let models = data(&answer)?
+            .pointer("/Model/Models")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                SourceError::Upstream("ModelScope's search answer has no models".into())
+            })?;
         Ok(models
             .iter()
             .filter_map(|m| {

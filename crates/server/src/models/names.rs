@@ -28,9 +28,9 @@ fn part_ok(part: &str, extra: &[char]) -> bool {
     !part.is_empty()
         && part.len() <= 96
         && !part.starts_with('.')
-        && part
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') || extra.contains(&c))
+        && part.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') || extra.contains(&c)
+        })
 }
 
 /// `owner/name` of Hugging Face and ModelScope.
@@ -65,12 +65,19 @@ pub fn remote_path(value: &str) -> Result<&str, NameError> {
         return Err(refuse(what, value, "must be 1-512 characters"));
     }
     if value.starts_with('/') || value.contains('\\') || value.contains(':') {
-        return Err(refuse(what, value, "must be a relative path inside the repository"));
+        return Err(refuse(
+            what,
+            value,
+            "must be a relative path inside the repository",
+        ));
     }
     if value.chars().any(char::is_control) {
         return Err(refuse(what, value, "holds a control character"));
     }
-    if value.split('/').any(|p| p.is_empty() || p == "." || p == "..") {
+    if value
+        .split('/')
+        .any(|p| p.is_empty() || p == "." || p == "..")
+    {
         return Err(refuse(what, value, "has an empty, `.` or `..` component"));
     }
     Ok(value)
@@ -98,7 +105,11 @@ fn safe_component(part: &str) -> String {
 pub fn local_path(source: &str, repo: &str, remote: &str) -> Result<String, NameError> {
     let (owner, name) = repo_id(repo)?;
     let remote = remote_path(remote)?;
-    let mut parts = vec![source.to_owned(), safe_component(owner), safe_component(name)];
+    let mut parts = vec![
+        source.to_owned(),
+        safe_component(owner),
+        safe_component(name),
+    ];
     parts.extend(remote.split('/').map(safe_component));
     Ok(parts.join("/"))
 }
@@ -215,7 +226,10 @@ mod tests {
     #[test]
     fn ollama_names_get_the_defaults() {
         let parts = |a: &str, b: &str, c: &str| Ok((a.to_owned(), b.to_owned(), c.to_owned()));
-        assert_eq!(ollama_name("qwen2.5:0.5b"), parts("library", "qwen2.5", "0.5b"));
+        assert_eq!(
+            ollama_name("qwen2.5:0.5b"),
+            parts("library", "qwen2.5", "0.5b")
+        );
         assert_eq!(ollama_name("llama3"), parts("library", "llama3", "latest"));
         assert_eq!(ollama_name("acme/tiny:q4"), parts("acme", "tiny", "q4"));
         for bad in ["", "../x", "a/b/c:d", "Qwen:1", "x:../y", "a b"] {

@@ -129,7 +129,10 @@ impl Source for OllamaRegistry {
             });
         }
         files.sort_by_key(|f| !f.file_name.ends_with(".gguf"));
-        if !files.first().is_some_and(|f| f.file_name.ends_with(".gguf")) {
+        if !files
+            .first()
+            .is_some_and(|f| f.file_name.ends_with(".gguf"))
+        {
             return Err(SourceError::Upstream(format!("{repo} has no model layer")));
         }
         Ok(Plan {

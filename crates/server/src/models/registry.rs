@@ -32,7 +32,9 @@ pub struct Found {
 }
 
 fn walk(dir: &Path, rel: &str, depth: usize, files: &mut Vec<(String, u64)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         if files.len() >= MAX_FILES {
             return;
@@ -41,9 +43,15 @@ fn walk(dir: &Path, rel: &str, depth: usize, files: &mut Vec<(String, u64)>) {
         if name.starts_with('.') {
             continue;
         }
-        let rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let rel = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         // Symbolic links are not followed: the registry lists what lies in the folder.
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() && depth < MAX_DEPTH {
             walk(&entry.path(), &rel, depth + 1, files);
         } else if kind.is_file() {
@@ -85,7 +93,10 @@ pub fn scan(dir: &Path) -> Vec<Found> {
             }
         } else if path.ends_with(".safetensors") {
             let folder = path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
-            match found.iter_mut().find(|f| f.format == "safetensors" && f.path == folder) {
+            match found
+                .iter_mut()
+                .find(|f| f.format == "safetensors" && f.path == folder)
+            {
                 Some(f) => {
                     f.size += size;
                     f.parts += 1;
@@ -103,7 +114,13 @@ pub fn scan(dir: &Path) -> Vec<Found> {
 }
 
 /// A registry row for `found` at `abs`, its header read if it is a GGUF.
-fn describe(abs: &Path, found: &Found, source: &str, repo: Option<String>, name: String) -> ModelRow {
+fn describe(
+    abs: &Path,
+    found: &Found,
+    source: &str,
+    repo: Option<String>,
+    name: String,
+) -> ModelRow {
     let now = Utc::now();
     let mut row = ModelRow {
         id: Uuid::now_v7(),
@@ -147,8 +164,8 @@ fn describe(abs: &Path, found: &Found, source: &str, repo: Option<String>, name:
 fn origin(path: &str) -> (String, Option<String>) {
     let parts: Vec<&str> = path.split('/').collect();
     match parts.as_slice() {
-        ["huggingface" | "modelscope", owner, name, _, ..] => {
-            (parts[0].to_owned(), Some(format!("{owner}/{name}")))
+        [source @ ("huggingface" | "modelscope"), owner, name, _, ..] => {
+            ((*source).to_owned(), Some(format!("{owner}/{name}")))
         }
         ["ollama", ns, model, _] => ("ollama".to_owned(), Some(format!("{ns}/{model}"))),
         _ => ("local".to_owned(), None),
@@ -189,10 +206,17 @@ pub async fn rescan(state: &AppState) -> anyhow::Result<usize> {
 }
 
 /// Registers what a finished download brought: its GGUF (all parts) or its first file.
-pub async fn register_download(state: &AppState, task: &TaskRow, files: &[FileRow]) -> anyhow::Result<Uuid> {
+pub async fn register_download(
+    state: &AppState,
+    task: &TaskRow,
+    files: &[FileRow],
+) -> anyhow::Result<Uuid> {
     let main = files
         .iter()
-        .find(|f| f.file_name.ends_with(".gguf") && names::split_part(&f.file_name).is_none_or(|(i, _)| i == 1))
+        .find(|f| {
+            f.file_name.ends_with(".gguf")
+                && names::split_part(&f.file_name).is_none_or(|(i, _)| i == 1)
+        })
         .or_else(|| files.first())
         .ok_or_else(|| anyhow::anyhow!("the download has no files"))?;
     let parts: Vec<&FileRow> = files
@@ -201,7 +225,11 @@ pub async fn register_download(state: &AppState, task: &TaskRow, files: &[FileRo
         .collect();
     let found = Found {
         path: main.file_name.clone(),
-        format: if main.file_name.ends_with(".safetensors") { "safetensors" } else { "gguf" },
+        format: if main.file_name.ends_with(".safetensors") {
+            "safetensors"
+        } else {
+            "gguf"
+        },
         size: parts.iter().map(|f| f.size_bytes.max(0) as u64).sum(),
         parts: parts.len().max(1) as u32,
     };
@@ -212,15 +240,25 @@ pub async fn register_download(state: &AppState, task: &TaskRow, files: &[FileRo
     };
     let abs: PathBuf = state.config.models.dir.join(&found.path);
     let (source, repo) = (task.source.clone(), Some(task.repo.clone()));
-    let row = tokio::task::spawn_blocking(move || describe(&abs, &found, &source, repo, name)).await?;
+    let row =
+        tokio::task::spawn_blocking(move || describe(&abs, &found, &source, repo, name)).await?;
     Ok(store::upsert(&state.db.conn, row, false).await?.id)
 }
 
 /// Registers a file in place (its path already checked to be allowed and canonical).
-pub async fn register_path(state: &AppState, abs: PathBuf, stored: String) -> anyhow::Result<ModelRow> {
+pub async fn register_path(
+    state: &AppState,
+    abs: PathBuf,
+    stored: String,
+) -> anyhow::Result<ModelRow> {
     let row = tokio::task::spawn_blocking(move || {
         let size = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
-        let found = Found { path: stored.clone(), format: "gguf", size, parts: 1 };
+        let found = Found {
+            path: stored.clone(),
+            format: "gguf",
+            size,
+            parts: 1,
+        };
         let name = abs
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -63,7 +63,11 @@ pub fn groups(files: &[RemoteFile]) -> Vec<QuantGroup> {
 /// A repository's files.
 pub async fn files(state: &AppState, q: &FilesQuery) -> Result<FilesResponse, ApiError> {
     let hub = state.hubs.get(&q.source)?;
-    let default = if q.source == "modelscope" { "master" } else { "main" };
+    let default = if q.source == "modelscope" {
+        "master"
+    } else {
+        "main"
+    };
     let revision = q.revision.clone().unwrap_or_else(|| default.to_owned());
     let files = hub
         .files(q.repo.trim(), &revision)
@@ -148,5 +152,7 @@ pub async fn import(state: &AppState, path: &str) -> Result<LocalModel, ApiError
         Some(rel) => rel.to_string_lossy().into_owned(),
         None => real.to_string_lossy().into_owned(),
     };
-    Ok(super::registry::register_path(state, real, stored).await?.into())
+    Ok(super::registry::register_path(state, real, stored)
+        .await?
+        .into())
 }

@@ -94,17 +94,17 @@ pub trait Source: Send + Sync {
     /// `huggingface`, `modelscope`, `ollama`.
     fn name(&self) -> &'static str;
     /// Searches the hub.
-    async fn search(&self, query: &str, gguf_only: bool, limit: usize)
-    -> Result<Vec<Hit>, SourceError>;
+    async fn search(
+        &self,
+        query: &str,
+        gguf_only: bool,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SourceError>;
     /// The files of a repository at a revision.
     async fn files(&self, repo: &str, revision: &str) -> Result<Vec<RemoteFile>, SourceError>;
     /// What downloading `files` of `repo` (or the Ollama model `repo`) will fetch.
-    async fn plan(
-        &self,
-        repo: &str,
-        revision: &str,
-        files: &[String],
-    ) -> Result<Plan, SourceError>;
+    async fn plan(&self, repo: &str, revision: &str, files: &[String])
+    -> Result<Plan, SourceError>;
     /// The `Authorization` header for a request to `url`, if the hub wants one there.
     fn authorization(&self, url: &Url) -> Option<String>;
 }
@@ -133,7 +133,9 @@ pub async fn json(
         .map_err(|e| SourceError::Upstream(format!("cannot reach the hub: {}", short(&e))))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
-        return Err(SourceError::NotFound(format!("{what} not found on the hub")));
+        return Err(SourceError::NotFound(format!(
+            "{what} not found on the hub"
+        )));
     }
     if matches!(status.as_u16(), 401 | 403) {
         return Err(SourceError::Gated(format!(
@@ -141,10 +143,17 @@ pub async fn json(
         )));
     }
     if !status.is_success() {
-        return Err(SourceError::Upstream(format!("the hub answered {status} for {what}")));
+        return Err(SourceError::Upstream(format!(
+            "the hub answered {status} for {what}"
+        )));
     }
-    if response.content_length().is_some_and(|n| n > MAX_JSON as u64) {
-        return Err(SourceError::Upstream(format!("the hub's answer for {what} is too large")));
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_JSON as u64)
+    {
+        return Err(SourceError::Upstream(format!(
+            "the hub's answer for {what} is too large"
+        )));
     }
     let mut body = Vec::new();
     let mut response = response;
@@ -154,7 +163,9 @@ pub async fn json(
         .map_err(|e| SourceError::Upstream(format!("the hub's answer broke off: {}", short(&e))))?
     {
         if body.len() + chunk.len() > MAX_JSON {
-            return Err(SourceError::Upstream(format!("the hub's answer for {what} is too large")));
+            return Err(SourceError::Upstream(format!(
+                "the hub's answer for {what} is too large"
+            )));
         }
         body.extend_from_slice(&chunk);
     }

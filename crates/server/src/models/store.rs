@@ -108,5 +108,9 @@ pub async fn find_by_paths(
 
 /// Deletes a model's row.
 pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
-    Ok(models::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+    Ok(models::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
 }

@@ -7,7 +7,9 @@ use fake_hub::FakeHub;
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::hub::{MIB, act, app_with_hub, gguf, local_models, settled, sha256, start, start_hf, task, wait_until};
+use crate::hub::{
+    MIB, act, app_with_hub, gguf, local_models, settled, sha256, start, start_hf, task, wait_until,
+};
 use crate::on_both_databases;
 
 const REPO: &str = "acme/Tiny-GGUF";
@@ -17,7 +19,14 @@ const Q4: &str = "tiny.Q4_K_M.gguf";
 async fn hub() -> (FakeHub, Vec<u8>) {
     let hub = FakeHub::start().await.unwrap();
     let q4 = gguf("Tiny", 15, 40 * MIB);
-    hub.add_repo(REPO, 1000, &[(Q4, q4.clone()), ("tiny.Q8_0.gguf", gguf("Tiny", 7, 2 * MIB))]);
+    hub.add_repo(
+        REPO,
+        1000,
+        &[
+            (Q4, q4.clone()),
+            ("tiny.Q8_0.gguf", gguf("Tiny", 7, 2 * MIB)),
+        ],
+    );
     (hub, q4)
 }
 

@@ -38,21 +38,36 @@ pub async fn app_with_hub(backend: Backend, hub: &FakeHub) -> (TestApp, TestUser
 /// `POST /api/downloads` as `user`: (status, body).
 pub async fn start(app: &TestApp, user: &TestUser, body: Value) -> (u16, Value) {
     let res = app
-        .send_as(&user.access_token, reqwest::Method::POST, "/api/downloads", Some(body))
+        .send_as(
+            &user.access_token,
+            reqwest::Method::POST,
+            "/api/downloads",
+            Some(body),
+        )
         .await;
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 /// A Hugging Face download of `files` from `repo`, which must start (201).
 pub async fn start_hf(app: &TestApp, user: &TestUser, repo: &str, files: &[&str]) -> Value {
-    let (status, body) = start(app, user, json!({"source": "huggingface", "repo": repo, "files": files})).await;
+    let (status, body) = start(
+        app,
+        user,
+        json!({"source": "huggingface", "repo": repo, "files": files}),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     body
 }
 
 /// `GET /api/downloads/{id}`.
 pub async fn task(app: &TestApp, user: &TestUser, id: &str) -> Value {
-    let res = app.get_as(&user.access_token, &format!("/api/downloads/{id}")).await;
+    let res = app
+        .get_as(&user.access_token, &format!("/api/downloads/{id}"))
+        .await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -60,20 +75,36 @@ pub async fn task(app: &TestApp, user: &TestUser, id: &str) -> Value {
 /// `POST /api/downloads/{id}/{action}`: (status, body).
 pub async fn act(app: &TestApp, user: &TestUser, id: &str, action: &str) -> (u16, Value) {
     let res = app
-        .send_as(&user.access_token, reqwest::Method::POST, &format!("/api/downloads/{id}/{action}"), None)
+        .send_as(
+            &user.access_token,
+            reqwest::Method::POST,
+            &format!("/api/downloads/{id}/{action}"),
+            None,
+        )
         .await;
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 /// Polls the download until `done` holds (at most 60 s).
-pub async fn wait_until(app: &TestApp, user: &TestUser, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_until(
+    app: &TestApp,
+    user: &TestUser,
+    id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let t = task(app, user, id).await;
         if done(&t) {
             return t;
         }
-        assert!(tokio::time::Instant::now() < deadline, "download never got there: {t}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "download never got there: {t}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

@@ -13,7 +13,10 @@ use crate::on_both_databases;
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let res = app.get_as(token, path).await;
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 on_both_databases! {

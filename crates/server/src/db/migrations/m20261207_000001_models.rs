@@ -108,11 +108,31 @@ fn tasks_table() -> TableCreateStatement {
                 .not_null()
                 .primary_key(),
         )
-        .col(ColumnDef::new(DownloadTasks::Source).string_len(16).not_null())
-        .col(ColumnDef::new(DownloadTasks::Repo).string_len(256).not_null())
-        .col(ColumnDef::new(DownloadTasks::Revision).string_len(128).not_null())
-        .col(ColumnDef::new(DownloadTasks::Label).string_len(512).not_null())
-        .col(ColumnDef::new(DownloadTasks::Status).string_len(16).not_null())
+        .col(
+            ColumnDef::new(DownloadTasks::Source)
+                .string_len(16)
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(DownloadTasks::Repo)
+                .string_len(256)
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(DownloadTasks::Revision)
+                .string_len(128)
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(DownloadTasks::Label)
+                .string_len(512)
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(DownloadTasks::Status)
+                .string_len(16)
+                .not_null(),
+        )
         .col(ColumnDef::new(DownloadTasks::Error).string_len(1024).null())
         .col(
             ColumnDef::new(DownloadTasks::TotalBytes)
@@ -144,17 +164,41 @@ fn files_table() -> TableCreateStatement {
         )
         .col(ColumnDef::new(DownloadFiles::TaskId).uuid().not_null())
         .col(ColumnDef::new(DownloadFiles::Position).integer().not_null())
-        .col(ColumnDef::new(DownloadFiles::RemotePath).string_len(1024).not_null())
-        .col(ColumnDef::new(DownloadFiles::Url).string_len(2048).not_null())
-        .col(ColumnDef::new(DownloadFiles::FileName).string_len(1024).not_null())
+        .col(
+            ColumnDef::new(DownloadFiles::RemotePath)
+                .string_len(1024)
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(DownloadFiles::Url)
+                .string_len(2048)
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(DownloadFiles::FileName)
+                .string_len(1024)
+                .not_null(),
+        )
         .col(big(DownloadFiles::SizeBytes))
-        .col(ColumnDef::new(DownloadFiles::Sha256).string_len(64).not_null())
+        .col(
+            ColumnDef::new(DownloadFiles::Sha256)
+                .string_len(64)
+                .not_null(),
+        )
         .col(ColumnDef::new(DownloadFiles::Etag).string_len(256).null())
         .col(big(DownloadFiles::SegmentBytes))
-        .col(ColumnDef::new(DownloadFiles::DoneSegments).text().not_null())
+        .col(
+            ColumnDef::new(DownloadFiles::DoneSegments)
+                .text()
+                .not_null(),
+        )
         .col(ColumnDef::new(DownloadFiles::Partial).text().not_null())
         .col(big(DownloadFiles::DownloadedBytes))
-        .col(ColumnDef::new(DownloadFiles::Status).string_len(16).not_null())
+        .col(
+            ColumnDef::new(DownloadFiles::Status)
+                .string_len(16)
+                .not_null(),
+        )
         .foreign_key(
             ForeignKey::create()
                 .from(DownloadFiles::Table, DownloadFiles::TaskId)
