@@ -121,15 +121,26 @@ pub async fn create(
     let total: u64 = plan.files.iter().map(|f| f.size_bytes).sum();
     let margin = state.config.models.free_margin;
     let dir = &state.config.models.dir;
-    let free = free_space(dir).map_err(anyhow::Error::from)?;
-    if free < total.saturating_add(margin) {
+    // Downloads under way will still fill their (sparse) partial files.
+    let promised: u64 =
+        store::tasks_in(db, &[status::PENDING, status::DOWNLOADING, status::PAUSED])
+            .await?
+            .iter()
+            .map(|t| t.total_bytes.saturating_sub(t.downloaded_bytes).max(0) as u64)
+            .sum();
+    let free = free_space(dir)
+        .map_err(anyhow::Error::from)?
+        .saturating_sub(promised);
+    let needed = total.saturating_add(margin);
+    if free < needed {
         return Err(ApiError::Conflict(format!(
-            "not enough disk space in {}: the download needs {} plus a margin of {}, {} is free (short by {})",
+            "not enough disk space in {}: the download needs {} plus a margin of {}, {} is free \
+             after the downloads under way (short by {})",
             dir.display(),
             gib(total),
             gib(margin),
             gib(free),
-            gib(total + margin - free)
+            gib(needed - free)
         )));
     }
     let now = Utc::now();

@@ -28,14 +28,46 @@ impl LiveServer {
     /// Starts `serve` on a free loopback port with the data dir of `dir` and waits until
     /// `GET /health` answers 200 (or panics with the logs after 30 s or an early exit).
     pub async fn start(dir: &Path, name: &str, envs: &[(&str, &str)]) -> Self {
+        let mut cmd = llm_manager(dir);
+        cmd.arg("serve");
+        Self::spawn(cmd, dir, name, envs).await
+    }
+
+    /// As [`LiveServer::start`], with `models_dir` a fresh tmpfs of `size` (e.g. `48m`) in a
+    /// mount namespace of the server's own (`unshare`), so a test can fill that disk.
+    pub async fn start_on_small_disk(
+        dir: &Path,
+        name: &str,
+        envs: &[(&str, &str)],
+        models_dir: &Path,
+        size: &str,
+    ) -> Self {
+        std::fs::create_dir_all(models_dir).unwrap();
+        let plain = llm_manager(dir);
+        let script = r#"mount -t tmpfs -o "size=$1" none "$2" && exec "$3" serve"#;
+        let mut cmd = std::process::Command::new("unshare");
+        cmd.args(["-rm", "sh", "-c", script, "sh", size])
+            .arg(models_dir)
+            .arg(super::BIN)
+            .env_clear()
+            .envs(plain.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .current_dir(dir)
+            .stdin(Stdio::null());
+        Self::spawn(cmd, dir, name, envs).await
+    }
+
+    async fn spawn(
+        mut cmd: std::process::Command,
+        dir: &Path,
+        name: &str,
+        envs: &[(&str, &str)],
+    ) -> Self {
         let port = free_port();
         let logs = [
             dir.join(format!("{name}.out")),
             dir.join(format!("{name}.err")),
         ];
-        let mut cmd = llm_manager(dir);
-        cmd.arg("serve")
-            .env("LLM_MANAGER_ADDR", format!("127.0.0.1:{port}"))
+        cmd.env("LLM_MANAGER_ADDR", format!("127.0.0.1:{port}"))
             .stdout(Stdio::from(std::fs::File::create(&logs[0]).unwrap()))
             .stderr(Stdio::from(std::fs::File::create(&logs[1]).unwrap()));
         for (k, v) in envs {
@@ -65,6 +97,17 @@ impl LiveServer {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap()
+    }
+
+    /// `kill -9`: no shutdown, no last checkpoint.
+    pub async fn kill(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
     }
 
     fn read_logs(&self) -> String {

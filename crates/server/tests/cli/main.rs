@@ -10,6 +10,7 @@
     reason = "tests fail loudly"
 )]
 
+mod downloads;
 mod instances;
 mod live;
 mod providers;
@@ -19,7 +20,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_llm-manager");
+pub const BIN: &str = env!("CARGO_BIN_EXE_llm-manager");
 const CANARY_SECRET: &str = "canary-SECRET-7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a";
 const CANARY_ENC: &str = "canary-ENCRYPT-1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
 
