@@ -8,6 +8,7 @@ import { Layout } from './components/Layout.tsx';
 import { AdminGuestChatPage } from './pages/admin/AdminGuestChatPage.tsx';
 import { AdminLayout } from './pages/admin/AdminLayout.tsx';
 import { AdminMessagesPage } from './pages/admin/AdminMessagesPage.tsx';
+import { AdminModelsPage } from './pages/admin/AdminModelsPage.tsx';
 import { AdminProvidersPage } from './pages/admin/AdminProvidersPage.tsx';
 import { AdminUsagePage } from './pages/admin/AdminUsagePage.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
@@ -100,6 +101,7 @@ export const routes: RouteObject[] = [
                   { path: 'guest-chat', element: <AdminGuestChatPage /> },
                   { path: 'messages', element: <AdminMessagesPage /> },
                   { path: 'usage', element: <AdminUsagePage /> },
+                  { path: 'models', element: <AdminModelsPage /> },
                 ],
               },
             ],

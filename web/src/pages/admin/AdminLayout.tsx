@@ -1,5 +1,5 @@
 // Admin frame: heading and section links (users, providers, audit log, registration, guest
-// chat, messages, usage and prices).
+// chat, messages, usage and prices, models).
 
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
@@ -35,6 +35,9 @@ export function AdminLayout() {
         </NavLink>
         <NavLink to="/admin/usage" className="tab" data-testid="admin-tab-usage">
           {t('admin.usage')}
+        </NavLink>
+        <NavLink to="/admin/models" className="tab" data-testid="admin-tab-models">
+          {t('admin.models')}
         </NavLink>
       </nav>
       <Outlet />

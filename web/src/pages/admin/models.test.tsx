@@ -1,0 +1,159 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import i18n from '../../i18n/index.ts';
+import type { Download, LocalModel } from '../../api/models.ts';
+import { ADMIN, callsTo, errorResponse, jsonResponse, mockApi, renderApp, setSessionCookie } from '../../test/helpers.tsx';
+import { controlledSse, sseEvent } from '../../test/sse.ts';
+
+beforeEach(async () => {
+  await i18n.changeLanguage('en');
+  setSessionCookie();
+});
+
+const TASK: Download = {
+  id: 'd1',
+  source: 'huggingface',
+  repo: 'acme/Tiny-GGUF',
+  revision: 'main',
+  label: 'acme/Tiny-GGUF · tiny.Q4_K_M.gguf',
+  status: 'downloading',
+  error: null,
+  total_bytes: 40_000_000,
+  downloaded_bytes: 10_000_000,
+  bytes_per_second: 5_000_000,
+  eta_seconds: 6,
+  model_id: null,
+  created_at: '2026-12-07T10:00:00Z',
+  finished_at: null,
+};
+
+const MODEL: LocalModel = {
+  id: 'm1',
+  name: 'acme/Tiny-GGUF/tiny.Q4_K_M.gguf',
+  path: 'huggingface/acme/Tiny-GGUF/tiny.Q4_K_M.gguf',
+  format: 'gguf',
+  size_bytes: 40_000_000,
+  parts: 1,
+  source: 'huggingface',
+  repo: 'acme/Tiny-GGUF',
+  architecture: 'llama',
+  parameters: 135_000_000,
+  quantization: 'Q4_K_M',
+  context_length: 2048,
+  chat_template: true,
+  valid: true,
+  error: null,
+  created_at: '2026-12-07T10:01:00Z',
+};
+
+const FILES = {
+  repo: 'acme/Tiny-GGUF',
+  revision: 'main',
+  files: [],
+  groups: [
+    { quantization: 'Q4_K_M', size_bytes: 40_000_000, files: ['tiny.Q4_K_M.gguf'] },
+    { quantization: 'Q8_0', size_bytes: 70_000_000, files: ['tiny-Q8_0-00001-of-00002.gguf', 'tiny-Q8_0-00002-of-00002.gguf'] },
+  ],
+};
+
+describe('admin models', () => {
+  it('searches a hub, shows the quantisations and starts a download, then follows it live', async () => {
+    const events = controlledSse();
+    let models: LocalModel[] = [];
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/models/search': () => jsonResponse({ items: [{ id: 'acme/Tiny-GGUF', downloads: 1000, gguf: true, gated: false, size_bytes: null }] }),
+      'GET /api/models/files': () => jsonResponse(FILES),
+      'POST /api/downloads': () => jsonResponse({ ...TASK, status: 'pending', downloaded_bytes: 0 }, 201),
+      'GET /api/downloads': () => jsonResponse({ items: [] }),
+      'GET /api/downloads/events': () => events.response,
+      'GET /api/models': () => jsonResponse({ items: models }),
+    });
+    renderApp('/admin/models');
+    expect(await screen.findByTestId('admin-tab-models')).toHaveAttribute('aria-current', 'page');
+    await userEvent.type(screen.getByTestId('hub-query'), 'tiny');
+    await userEvent.click(screen.getByTestId('hub-search-submit'));
+    const hit = await screen.findByTestId('hub-hit');
+    expect(hit).toHaveTextContent('acme/Tiny-GGUF');
+    expect(callsTo(fetchMock, 'GET /api/models/search')[0].url.searchParams.get('gguf')).toBe('true');
+    await userEvent.click(within(hit).getByTestId('hub-open'));
+    const groups = await screen.findAllByTestId('quant-group');
+    expect(groups.map((g) => g.dataset.quant)).toEqual(['Q4_K_M', 'Q8_0']);
+    expect(groups[0]).toHaveTextContent('40.0 MB');
+    expect(groups[1]).toHaveTextContent('(2 parts)');
+    await userEvent.click(within(groups[0]).getByTestId('quant-download'));
+    expect(await screen.findByTestId('download-started')).toHaveTextContent('acme/Tiny-GGUF · tiny.Q4_K_M.gguf');
+    expect(callsTo(fetchMock, 'POST /api/downloads')[0].body).toEqual({ source: 'huggingface', repo: 'acme/Tiny-GGUF', files: ['tiny.Q4_K_M.gguf'] });
+
+    events.push(sseEvent(1, 'download', TASK));
+    const row = await screen.findByTestId('download-row');
+    expect(within(row).getByTestId('download-progress')).toHaveAttribute('value', '25');
+    expect(within(row).getByTestId('download-figures')).toHaveTextContent('10.0 MB / 40.0 MB (25%) · 5.00 MB/s · 6 s left');
+    expect(within(row).getByTestId('download-status')).toHaveTextContent('Downloading');
+    models = [MODEL];
+    events.push(sseEvent(2, 'download', { ...TASK, status: 'completed', downloaded_bytes: 40_000_000, bytes_per_second: 0, eta_seconds: null, model_id: 'm1' }));
+    await waitFor(() => expect(screen.getByTestId('download-row')).toHaveAttribute('data-status', 'completed'));
+    const local = await screen.findByTestId('local-model');
+    expect(within(local).getByTestId('local-arch')).toHaveTextContent('llama · 135 M');
+    expect(within(local).getByTestId('local-quant')).toHaveTextContent('Q4_K_M');
+  });
+
+  it('pauses, resumes and cancels, and shows why a download stopped', async () => {
+    const paused: Download = { ...TASK, status: 'paused', error: 'the disk is full; free some space and resume' };
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/downloads': () => jsonResponse({ items: [TASK] }),
+      'GET /api/downloads/events': () => controlledSse().response,
+      'GET /api/models': () => jsonResponse({ items: [] }),
+      'POST /api/downloads/d1/pause': () => jsonResponse(paused),
+      'POST /api/downloads/d1/resume': () => jsonResponse({ ...TASK, status: 'pending' }),
+      'POST /api/downloads/d1/cancel': () => errorResponse(409, 'conflict', 'the download is completed; there is nothing to cancel'),
+    });
+    renderApp('/admin/models');
+    await userEvent.click(await screen.findByTestId('download-pause'));
+    expect(await screen.findByTestId('download-error')).toHaveTextContent('the disk is full');
+    expect(screen.queryByTestId('download-pause')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByTestId('download-resume'));
+    await waitFor(() => expect(screen.getByTestId('download-row')).toHaveAttribute('data-status', 'pending'));
+    await userEvent.click(screen.getByTestId('download-cancel'));
+    expect(await screen.findByTestId('download-action-error')).toHaveTextContent('nothing to cancel');
+    expect(callsTo(fetchMock, 'POST /api/downloads/d1/pause')).toHaveLength(1);
+  });
+
+  it('lists local models, marks an invalid one and deletes after asking', async () => {
+    let models: LocalModel[] = [MODEL, { ...MODEL, id: 'm2', name: 'mine/bad.gguf', valid: false, error: 'not a valid GGUF: truncated', architecture: null, parameters: null, quantization: null }];
+    vi.spyOn(window, 'confirm').mockReturnValue(true);
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/downloads': () => jsonResponse({ items: [] }),
+      'GET /api/downloads/events': () => controlledSse().response,
+      'GET /api/models': () => jsonResponse({ items: models }),
+      'DELETE /api/models/m2': () => {
+        models = [MODEL];
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderApp('/admin/models');
+    const rows = await screen.findAllByTestId('local-model');
+    expect(rows).toHaveLength(2);
+    expect(within(rows[1]).getByTestId('local-invalid')).toHaveTextContent('invalid: not a valid GGUF: truncated');
+    await userEvent.click(within(rows[1]).getByTestId('local-delete'));
+    await waitFor(() => expect(screen.getAllByTestId('local-model')).toHaveLength(1));
+    expect(callsTo(fetchMock, 'DELETE /api/models/m2')).toHaveLength(1);
+  });
+
+  it('is in Chinese too', async () => {
+    await i18n.changeLanguage('zh-CN');
+    mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/downloads': () => jsonResponse({ items: [{ ...TASK, status: 'paused' }] }),
+      'GET /api/downloads/events': () => controlledSse().response,
+      'GET /api/models': () => jsonResponse({ items: [] }),
+    });
+    renderApp('/admin/models');
+    expect(await screen.findByTestId('download-status')).toHaveTextContent('已暂停');
+    expect(screen.getByTestId('admin-tab-models')).toHaveTextContent('模型');
+    expect(screen.getByTestId('download-resume')).toHaveTextContent('继续');
+  });
+});
