@@ -128,6 +128,9 @@ fn stream(hub: Shared, body: Bytes) -> Body {
                     tokio::time::sleep(wait).await;
                 }
             }
+            if let Some(wait) = link_wait(&hub, (end - sent) as u64) {
+                tokio::time::sleep(wait).await;
+            }
             hub.knobs
                 .bytes_served
                 .fetch_add((end - sent) as u64, Ordering::SeqCst);
@@ -135,6 +138,24 @@ fn stream(hub: Shared, body: Bytes) -> Body {
         }
     });
     Body::from_stream(chunks)
+}
+
+/// Reserves the shared link for `bytes`; how long to wait until they have gone through it.
+fn link_wait(hub: &Shared, bytes: u64) -> Option<Duration> {
+    let bps = hub.knobs.link_bps.load(Ordering::SeqCst);
+    if bps == 0 {
+        return None;
+    }
+    let mut free_at = hub
+        .knobs
+        .link_free_at
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now = Instant::now();
+    let start = free_at.filter(|t| *t > now).unwrap_or(now);
+    let done = start + Duration::from_secs_f64(bytes as f64 / bps as f64);
+    *free_at = Some(done);
+    Some(done - now)
 }
 
 #[cfg(test)]

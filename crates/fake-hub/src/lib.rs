@@ -66,8 +66,17 @@ pub fn router(hub: Shared) -> Router {
         .route("/v2/{ns}/{model}/manifests/{tag}", get(ollama::manifest))
         .route("/v2/{ns}/{model}/blobs/{digest}", get(ollama::blob))
         .route("/cdn/{id}", get(files::serve))
+        .route("/_stats", get(stats))
         .fallback(fallback)
         .with_state(hub)
+}
+
+/// `GET /_stats`: file bytes sent and file requests answered (for benchmarks).
+async fn stats(State(hub): State<Shared>) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "bytes_served": hub.knobs.bytes_served.load(Ordering::SeqCst),
+        "file_requests": hub.knobs.file_requests.load(Ordering::SeqCst),
+    }))
 }
 
 async fn fallback(State(hub): State<Shared>, request: Request) -> Response {
@@ -205,6 +214,14 @@ impl FakeHub {
         self.hub
             .knobs
             .throttle_bps
+            .store(bytes_per_second, Ordering::SeqCst);
+    }
+
+    /// Holds all file responses together to `bytes_per_second`, as one link (0: unlimited).
+    pub fn link(&self, bytes_per_second: u64) {
+        self.hub
+            .knobs
+            .link_bps
             .store(bytes_per_second, Ordering::SeqCst);
     }
 

@@ -27,6 +27,9 @@ struct Args {
     /// Bytes per second for every file response (0: unlimited).
     #[arg(long, default_value_t = 0)]
     throttle: u64,
+    /// Bytes per second all file responses share, as one link (0: unlimited).
+    #[arg(long, default_value_t = 0)]
+    link: u64,
 }
 
 fn stem(repo: &str) -> &str {
@@ -69,6 +72,7 @@ async fn main() -> std::io::Result<()> {
         hub.add_ollama(model, gguf, "{{ .Prompt }}", r#"{"stop":["<|end|>"]}"#);
     }
     hub.throttle(args.throttle);
+    hub.link(args.link);
     println!("fake-hub listening on {}", hub.base());
     tokio::signal::ctrl_c().await?;
     hub.stop().await;

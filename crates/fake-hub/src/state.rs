@@ -62,6 +62,10 @@ pub struct OllamaModel {
 pub struct Knobs {
     /// Bytes per second each file response is held to (0: unlimited).
     pub throttle_bps: AtomicU64,
+    /// Bytes per second all file responses share, as one link would (0: unlimited).
+    pub link_bps: AtomicU64,
+    /// When the shared link is free again.
+    pub link_free_at: std::sync::Mutex<Option<std::time::Instant>>,
     /// Cut the next `cuts` file bodies after this many bytes.
     pub cut_after: AtomicU64,
     /// How many file bodies still get cut.

@@ -1,18 +1,17 @@
 //! One file of a download: its `.part` file (sparse, its own size), the segments still missing
 //! fetched by parallel workers, checkpoints (data synced first, then the segment map stored)
-//! every second or every half segment written, the sha256 checked at the end and the file
-//! moved to its name. A remote file that changed restarts cleanly; a full disk pauses.
+//! every second or every half segment written, the sha256 computed over the file's front as
+//! it fills (so verifying overlaps the download) and checked at the end, and the file moved to
+//! its name. A remote file that changed restarts cleanly; a full disk pauses.
 
 use std::collections::VecDeque;
 use std::fs::OpenOptions;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::segments::SegmentMap;
@@ -105,6 +104,15 @@ impl Shared {
         lock(&self.map).done_bytes()
     }
 
+    /// Bytes from the start of the file that are all on disk.
+    pub fn contiguous(&self) -> u64 {
+        let map = lock(&self.map);
+        match map.missing().first() {
+            Some(i) => map.resume_at(*i),
+            None => self.size,
+        }
+    }
+
     /// Records `n` bytes written to segment `i`.
     pub fn advance(&self, i: u32, n: u64) {
         lock(&self.map).advance(i, n);
@@ -177,20 +185,7 @@ fn open_part(path: &Path, size: u64) -> std::io::Result<(std::fs::File, bool)> {
     Ok((file, existed))
 }
 
-fn sha256_of(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex::encode(hasher.finalize()));
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-    }
-}
-
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
 ) -> Result<T, FetchError> {
     match tokio::task::spawn_blocking(f).await {
@@ -256,7 +251,16 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
             checkpoint_due: tokio::sync::Notify::new(),
             task_bytes: job.task_bytes.clone(),
         });
+        let hashed = CancellationToken::new();
+        let mut hashing = tokio::task::JoinSet::new();
+        hashing.spawn(super::verify::hash_prefix(shared.clone(), hashed.clone()));
         let outcome = run_workers(job, &shared, &mut row).await;
+        hashed.cancel();
+        let digest = match hashing.join_next().await {
+            Some(Ok(digest)) => digest,
+            Some(Err(e)) => Err(FetchError::Failed(format!("the hash task failed: {e}"))),
+            None => Ok(None),
+        };
         checkpoint(job, &shared, &mut row).await?;
         outcome?;
         if shared.changed.load(Ordering::SeqCst) {
@@ -272,7 +276,9 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
                 row.remote_path
             )));
         }
-        return finish(job, row, &part).await;
+        let digest =
+            digest?.ok_or_else(|| FetchError::Failed("the file was not hashed whole".into()))?;
+        return finish(job, row, &part, &digest).await;
     }
     Err(FetchError::Failed(format!(
         "`{}` kept changing on the hub during the download",
@@ -332,12 +338,12 @@ async fn run_workers(
     first_error.map_or(Ok(()), Err)
 }
 
-async fn finish(job: &FileJob, mut row: FileRow, part: &Path) -> Result<FileRow, FetchError> {
-    let actual = blocking({
-        let part = part.to_path_buf();
-        move || sha256_of(&part)
-    })
-    .await?;
+async fn finish(
+    job: &FileJob,
+    mut row: FileRow,
+    part: &Path,
+    actual: &str,
+) -> Result<FileRow, FetchError> {
     if actual != row.sha256 {
         let _ = std::fs::remove_file(part);
         return Err(FetchError::Failed(format!(

@@ -10,6 +10,7 @@ pub mod segments;
 pub mod service;
 pub mod store;
 pub mod types;
+mod verify;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
