@@ -152,7 +152,7 @@ impl Config {
             CorsOrigins::Any => "*".to_owned(),
             CorsOrigins::List(list) => list.join(","),
         };
-        vec![
+        let mut lines = vec![
             (
                 "OUTBOUND_ALLOW",
                 list_or(
@@ -175,7 +175,35 @@ impl Config {
                     .clone()
                     .unwrap_or_else(|| "<unset: the conversation's model>".to_owned()),
             ),
-            ("ALLOWED_ORIGINS", cors),
+        ];
+        lines.extend(self.describe_models());
+        lines.push(("ALLOWED_ORIGINS", cors));
+        lines
+    }
+
+    fn describe_models(&self) -> Lines {
+        let m = &self.models;
+        let dirs: Vec<String> = m
+            .import_dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        vec![
+            ("MODELS_DIR", m.dir.display().to_string()),
+            (
+                "MODELS_IMPORT_DIRS",
+                list_or(&dirs, "<unset: imports only from MODELS_DIR>"),
+            ),
+            ("HF_ENDPOINT", m.hf_endpoint.to_string()),
+            (
+                "HF_TOKEN",
+                secret_state(&m.hf_token, "public repositories only"),
+            ),
+            ("MODELSCOPE_ENDPOINT", m.modelscope_endpoint.to_string()),
+            ("OLLAMA_REGISTRY", m.ollama_registry.to_string()),
+            ("DOWNLOAD_CONCURRENCY", m.concurrency.to_string()),
+            ("DOWNLOAD_SEGMENTS", m.segments.to_string()),
+            ("DOWNLOAD_FREE_MARGIN", format!("{} bytes", m.free_margin)),
         ]
     }
 }
