@@ -107,10 +107,7 @@ impl Shared {
     /// Bytes from the start of the file that are all on disk.
     pub fn contiguous(&self) -> u64 {
         let map = lock(&self.map);
-        match map.missing().first() {
-            Some(i) => map.resume_at(*i),
-            None => self.size,
-        }
+        map.first_missing().map_or(self.size, |i| map.resume_at(i))
     }
 
     /// Records `n` bytes written to segment `i`.

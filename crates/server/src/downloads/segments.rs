@@ -95,6 +95,11 @@ impl SegmentMap {
         (0..self.count()).filter(|i| !self.is_done(*i)).collect()
     }
 
+    /// The first segment not finished.
+    pub fn first_missing(&self) -> Option<u32> {
+        (0..self.count()).find(|i| !self.is_done(*i))
+    }
+
     /// Where a fetch of segment `i` resumes.
     pub fn resume_at(&self, i: u32) -> u64 {
         self.range(i).0 + self.partial.get(&i).copied().unwrap_or(0)

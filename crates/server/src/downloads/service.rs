@@ -184,15 +184,19 @@ pub async fn view(state: &AppState, id: Uuid) -> Result<DownloadView, ApiError> 
 /// Every download, newest first.
 pub async fn list(state: &AppState) -> Result<Vec<DownloadView>, ApiError> {
     let db = &state.db.conn;
-    let mut out = Vec::new();
-    for task in store::list_tasks(db).await.map_err(anyhow::Error::from)? {
-        let files = store::list_files(db, task.id)
-            .await
-            .map_err(anyhow::Error::from)?;
-        let live = state.downloads.live(task.id);
-        out.push(DownloadView::new(task, files, live));
+    let tasks = store::list_tasks(db).await?;
+    let mut by_task: std::collections::HashMap<Uuid, Vec<FileRow>> = Default::default();
+    for file in store::files_of(db, tasks.iter().map(|t| t.id).collect()).await? {
+        by_task.entry(file.task_id).or_default().push(file);
     }
-    Ok(out)
+    Ok(tasks
+        .into_iter()
+        .map(|task| {
+            let files = by_task.remove(&task.id).unwrap_or_default();
+            let live = state.downloads.live(task.id);
+            DownloadView::new(task, files, live)
+        })
+        .collect())
 }
 
 /// Pauses a pending or running download.

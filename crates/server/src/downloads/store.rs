@@ -145,6 +145,18 @@ pub async fn list_files(db: &impl ConnectionTrait, task_id: Uuid) -> Result<Vec<
         .await
 }
 
+/// The files of these tasks, in order within each task.
+pub async fn files_of(
+    db: &impl ConnectionTrait,
+    task_ids: Vec<Uuid>,
+) -> Result<Vec<FileRow>, DbErr> {
+    files::Entity::find()
+        .filter(files::Column::TaskId.is_in(task_ids))
+        .order_by_asc(files::Column::Position)
+        .all(db)
+        .await
+}
+
 /// Files with these stored names that belong to tasks in one of these states.
 pub async fn files_named_in_tasks(
     db: &impl ConnectionTrait,

@@ -7,7 +7,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
 
-use super::gguf::quantization_in_name;
 use super::names;
 use super::source::{self, Hit, Plan, PlannedFile, RemoteFile, Source, SourceError};
 
@@ -42,25 +41,16 @@ fn remote_file(entry: &Value) -> Option<RemoteFile> {
     if entry["type"].as_str() != Some("file") {
         return None;
     }
-    let path = entry["path"].as_str()?.to_owned();
-    let size_bytes = entry
+    let size = entry
         .pointer("/lfs/size")
         .and_then(Value::as_u64)
         .or_else(|| entry["size"].as_u64())?;
-    let sha256 = entry
-        .pointer("/lfs/oid")
-        .and_then(Value::as_str)
-        .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))
-        .map(str::to_ascii_lowercase);
-    let name = path.rsplit('/').next().unwrap_or(&path);
-    let gguf = name.ends_with(".gguf");
-    Some(RemoteFile {
-        quantization: gguf.then(|| quantization_in_name(name)).flatten(),
-        split: gguf.then(|| names::split_part(name)).flatten(),
-        path,
-        size_bytes,
+    let sha256 = entry.pointer("/lfs/oid").and_then(Value::as_str);
+    Some(RemoteFile::new(
+        entry["path"].as_str()?.to_owned(),
+        size,
         sha256,
-    })
+    ))
 }
 
 /// The requested files plus the other parts of any split GGUF among them, each once.
@@ -82,14 +72,16 @@ pub fn with_split_siblings(requested: &[String], available: &[RemoteFile]) -> Ve
     wanted
 }
 
-/// The files of `plan` from a listing: each requested path must exist and have a sha256.
-pub fn plan_files(
+/// The plan of a repository download from its listing: each requested path must exist and
+/// have a sha256; `url_of` says where a path's bytes come from.
+pub fn repo_plan(
     source_name: &str,
     repo: &str,
+    revision: &str,
     requested: &[String],
     available: &[RemoteFile],
     url_of: impl Fn(&str) -> String,
-) -> Result<Vec<PlannedFile>, SourceError> {
+) -> Result<Plan, SourceError> {
     if requested.is_empty() {
         return Err(SourceError::BadRequest(
             "files: name at least one file".into(),
@@ -103,7 +95,7 @@ pub fn plan_files(
             )));
         }
     }
-    with_split_siblings(requested, available)
+    let files = with_split_siblings(requested, available)
         .iter()
         .map(|path| {
             let file = available
@@ -123,7 +115,13 @@ pub fn plan_files(
                 sha256,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, SourceError>>()?;
+    Ok(Plan {
+        repo: repo.to_owned(),
+        revision: revision.to_owned(),
+        label: format!("{repo} · {}", requested.join(", ")),
+        files,
+    })
 }
 
 #[async_trait::async_trait]
@@ -186,14 +184,8 @@ impl Source for HuggingFace {
         files: &[String],
     ) -> Result<Plan, SourceError> {
         let available = self.files(repo, revision).await?;
-        let planned = plan_files(self.name(), repo, files, &available, |path| {
+        repo_plan(self.name(), repo, revision, files, &available, |path| {
             source::endpoint(&self.base, &[repo, "resolve", revision, path]).to_string()
-        })?;
-        Ok(Plan {
-            repo: repo.to_owned(),
-            revision: revision.to_owned(),
-            label: format!("{repo} · {}", files.join(", ")),
-            files: planned,
         })
     }
 

@@ -5,8 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use super::gguf::quantization_in_name;
-use super::huggingface::plan_files;
+use super::huggingface::repo_plan;
 use super::names;
 use super::source::{self, Hit, Plan, RemoteFile, Source, SourceError};
 
@@ -47,18 +46,11 @@ fn remote_file(entry: &Value) -> Option<RemoteFile> {
         return None;
     }
     let path = entry["Path"].as_str()?.to_owned();
-    let name = path.rsplit('/').next().unwrap_or(&path);
-    let gguf = name.ends_with(".gguf");
-    Some(RemoteFile {
-        size_bytes: entry["Size"].as_u64()?,
-        sha256: entry["Sha256"]
-            .as_str()
-            .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))
-            .map(str::to_ascii_lowercase),
-        quantization: gguf.then(|| quantization_in_name(name)).flatten(),
-        split: gguf.then(|| names::split_part(name)).flatten(),
+    Some(RemoteFile::new(
         path,
-    })
+        entry["Size"].as_u64()?,
+        entry["Sha256"].as_str(),
+    ))
 }
 
 #[async_trait::async_trait]
@@ -122,14 +114,8 @@ impl Source for ModelScope {
         files: &[String],
     ) -> Result<Plan, SourceError> {
         let available = self.files(repo, revision).await?;
-        let planned = plan_files(self.name(), repo, files, &available, |path| {
+        repo_plan(self.name(), repo, revision, files, &available, |path| {
             self.download_url(repo, revision, path)
-        })?;
-        Ok(Plan {
-            repo: repo.to_owned(),
-            revision: revision.to_owned(),
-            label: format!("{repo} · {}", files.join(", ")),
-            files: planned,
         })
     }
 

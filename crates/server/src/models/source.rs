@@ -40,6 +40,26 @@ pub struct RemoteFile {
     pub split: Option<(u32, u32)>,
 }
 
+impl RemoteFile {
+    /// A file at `path`; a GGUF's quantisation and split part are read from its name, and a
+    /// checksum that is not 64 hex digits counts as none.
+    pub fn new(path: String, size_bytes: u64, sha256: Option<&str>) -> Self {
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        let gguf = name.ends_with(".gguf");
+        Self {
+            quantization: gguf
+                .then(|| super::gguf::quantization_in_name(name))
+                .flatten(),
+            split: gguf.then(|| super::names::split_part(name)).flatten(),
+            sha256: sha256
+                .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))
+                .map(str::to_ascii_lowercase),
+            path,
+            size_bytes,
+        }
+    }
+}
+
 /// One file of a planned download.
 #[derive(Debug, Clone)]
 pub struct PlannedFile {

@@ -70,32 +70,60 @@ async fn start_download(http: &mut Http, token: &str) -> String {
     reply.json()["id"].as_str().unwrap().to_owned()
 }
 
-fn envs(hub: &FakeHub, models: &Path) -> Vec<(&'static str, String)> {
-    vec![
-        ("HF_ENDPOINT", hub.base()),
-        ("DOWNLOAD_FREE_MARGIN", "1KiB".to_owned()),
-        ("MODELS_DIR", models.display().to_string()),
-        ("LOG_LEVEL", "info".to_owned()),
-    ]
+/// A fake hub holding one GGUF of `size` bytes at `throttle` bytes/s per range, a data dir
+/// with an admin, and the server's environment.
+struct Setup {
+    hub: FakeHub,
+    bytes: Vec<u8>,
+    dir: tempfile::TempDir,
+    models: std::path::PathBuf,
+    envs: Vec<(&'static str, String)>,
+}
+
+impl Setup {
+    async fn new(size: u64, throttle: u64) -> Self {
+        let (hub, bytes) = hub_with(size).await;
+        hub.throttle(throttle);
+        let dir = tempfile::tempdir().unwrap();
+        let models = dir.path().join("models");
+        let envs = vec![
+            ("HF_ENDPOINT", hub.base()),
+            ("DOWNLOAD_FREE_MARGIN", "1KiB".to_owned()),
+            ("MODELS_DIR", models.display().to_string()),
+            ("LOG_LEVEL", "info".to_owned()),
+        ];
+        let setup = Self {
+            hub,
+            bytes,
+            dir,
+            models,
+            envs,
+        };
+        let out = create_admin_with(setup.dir.path(), "root", ADMIN_PASSWORD, &setup.envs());
+        assert!(out.status.success());
+        setup
+    }
+
+    fn envs(&self) -> Vec<(&str, &str)> {
+        self.envs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+}
+
+/// Logs in as the admin: the client and its token.
+async fn admin(server: &LiveServer) -> (Http, String) {
+    let mut http = Http::new(server);
+    let token = http.login("root", ADMIN_PASSWORD).await;
+    (http, token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_survives_kill_9_and_fetches_at_most_one_segment_again() {
     let size = 96 * MIB;
-    let (hub, bytes) = hub_with(size).await;
-    hub.throttle(24 * MIB);
-    let dir = tempfile::tempdir().unwrap();
-    let models = dir.path().join("models");
-    let owned = envs(&hub, &models);
-    let envs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert!(
-        create_admin_with(dir.path(), "root", ADMIN_PASSWORD, &envs)
-            .status
-            .success()
-    );
+    let setup = Setup::new(size, 24 * MIB).await;
+    let (hub, bytes, dir, models) = (&setup.hub, &setup.bytes, &setup.dir, &setup.models);
+    let envs = setup.envs();
     let server = LiveServer::start(dir.path(), "first", &envs).await;
-    let mut http = Http::new(&server);
-    let token = http.login("root", ADMIN_PASSWORD).await;
+    let (mut http, token) = admin(&server).await;
     let id = start_download(&mut http, &token).await;
     wait_for(&mut http, &token, &id, |t| {
         t["downloaded_bytes"].as_u64() > Some(40 * MIB)
@@ -107,8 +135,7 @@ async fn a_download_survives_kill_9_and_fetches_at_most_one_segment_again() {
 
     hub.throttle(0);
     let server = LiveServer::start(dir.path(), "second", &envs).await;
-    let mut http = Http::new(&server);
-    let token = http.login("root", ADMIN_PASSWORD).await;
+    let (mut http, token) = admin(&server).await;
     let done = wait_for(&mut http, &token, &id, |t| {
         t["status"] != "downloading" && t["status"] != "pending"
     })
@@ -116,7 +143,7 @@ async fn a_download_survives_kill_9_and_fetches_at_most_one_segment_again() {
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(
         sha256(&std::fs::read(models.join(STORED)).unwrap()),
-        sha256(&bytes)
+        sha256(bytes)
     );
     let again = hub.bytes_served() - size;
     assert!(
@@ -138,20 +165,11 @@ async fn a_download_survives_kill_9_and_fetches_at_most_one_segment_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_pauses_the_download_and_it_resumes_once_there_is_space() {
     let size = 40 * MIB;
-    let (hub, bytes) = hub_with(size).await;
-    hub.throttle(8 * MIB);
-    let dir = tempfile::tempdir().unwrap();
-    let models = dir.path().join("models");
-    let owned = envs(&hub, &models);
-    let envs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert!(
-        create_admin_with(dir.path(), "root", ADMIN_PASSWORD, &envs)
-            .status
-            .success()
-    );
-    let server = LiveServer::start_on_small_disk(dir.path(), "small", &envs, &models, "48m").await;
-    let mut http = Http::new(&server);
-    let token = http.login("root", ADMIN_PASSWORD).await;
+    let setup = Setup::new(size, 8 * MIB).await;
+    let (hub, bytes, dir, models) = (&setup.hub, &setup.bytes, &setup.dir, &setup.models);
+    let envs = setup.envs();
+    let server = LiveServer::start_on_small_disk(dir.path(), "small", &envs, models, "48m").await;
+    let (mut http, token) = admin(&server).await;
     let id = start_download(&mut http, &token).await;
     wait_for(&mut http, &token, &id, |t| {
         t["downloaded_bytes"].as_u64() > Some(4 * MIB)
@@ -193,7 +211,7 @@ async fn a_full_disk_pauses_the_download_and_it_resumes_once_there_is_space() {
         .join("root")
         .join(models.strip_prefix("/").unwrap())
         .join(STORED);
-    assert_eq!(sha256(&std::fs::read(stored).unwrap()), sha256(&bytes));
+    assert_eq!(sha256(&std::fs::read(stored).unwrap()), sha256(bytes));
     let again = hub.bytes_served() - size;
     assert!(
         again <= SEGMENT,
