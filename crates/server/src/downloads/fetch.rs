@@ -1,6 +1,6 @@
 //! One file of a download: its `.part` file (sparse, its own size), the segments still missing
-//! fetched by parallel workers, checkpoints (data synced first, then the segment map stored)
-//! every second or every half segment written, the sha256 computed over the file's front as
+//! fetched by parallel workers, checkpoints of the segment map every second or every half
+//! segment written (made durable apart from them, `durable.rs`), the sha256 computed over the file's front as
 //! it fills (so verifying overlaps the download) and checked at the end, and the file moved to
 //! its name. A remote file that changed restarts cleanly; a full disk pauses.
 
@@ -14,6 +14,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
+use super::durable;
 use super::segments::SegmentMap;
 use super::store::{self, FileRow};
 
@@ -97,6 +98,11 @@ impl Shared {
     /// Segment `i`'s range.
     pub fn range(&self, i: u32) -> (u64, u64) {
         lock(&self.map).range(i)
+    }
+
+    /// A copy of the segment map.
+    pub fn map_snapshot(&self) -> SegmentMap {
+        lock(&self.map).clone()
     }
 
     /// Bytes of this file on disk.
@@ -192,13 +198,16 @@ pub(super) async fn blocking<T: Send + 'static>(
     }
 }
 
-/// Syncs the data, then stores the map as it was before the sync.
+/// Stores the map as written in this boot (synced first where the boot cannot be told).
 async fn checkpoint(job: &FileJob, shared: &Shared, row: &mut FileRow) -> Result<(), FetchError> {
-    let map = lock(&shared.map).clone();
+    let map = shared.map_snapshot();
     shared.since_checkpoint.store(0, Ordering::SeqCst);
-    let file = shared.file.clone();
-    blocking(move || file.sync_data()).await?;
+    if durable::sync_each_checkpoint() {
+        let file = shared.file.clone();
+        blocking(move || file.sync_data()).await?;
+    }
     let (bits, partial) = map.encode();
+    row.boot_id = durable::boot_id().map(str::to_owned);
     row.done_segments = bits;
     row.partial = partial;
     row.downloaded_bytes = map.done_bytes() as i64;
@@ -219,15 +228,12 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
             move || open_part(&part, size)
         })
         .await?;
-        let mut map = SegmentMap::decode(
-            size,
-            row.segment_bytes.max(1) as u64,
-            &row.done_segments,
-            &row.partial,
-        );
+        let mut map = durable::resume_map(&row, size);
         if !existed {
             // The partial file is gone (removed by hand): nothing of it is on disk.
             map = SegmentMap::new(size, map.segment_bytes());
+            (row.done_segments, row.partial) = map.encode();
+            durable::reset_synced(&job.db, &row).await?;
         }
         job.task_bytes
             .store(job.others_bytes + map.done_bytes(), Ordering::Relaxed);
@@ -251,8 +257,19 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
         let hashed = CancellationToken::new();
         let mut hashing = tokio::task::JoinSet::new();
         hashing.spawn(super::verify::hash_prefix(shared.clone(), hashed.clone()));
+        let syncing = tokio::spawn(durable::syncer(
+            job.db.clone(),
+            shared.clone(),
+            row.id,
+            hashed.clone(),
+        ));
         let outcome = run_workers(job, &shared, &mut row).await;
         hashed.cancel();
+        match syncing.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "a download's data could not be synced"),
+            Err(e) => tracing::warn!(error = %e, "a download's sync task failed"),
+        }
         let digest = match hashing.join_next().await {
             Some(Ok(digest)) => digest,
             Some(Err(e)) => Err(FetchError::Failed(format!("the hash task failed: {e}"))),
@@ -262,6 +279,7 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
         outcome?;
         if shared.changed.load(Ordering::SeqCst) {
             restart(&mut row, lock(&shared.new_etag).clone());
+            durable::reset_synced(&job.db, &row).await?;
             continue;
         }
         if job.stop.is_cancelled() {
@@ -275,7 +293,9 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
         }
         let digest =
             digest?.ok_or_else(|| FetchError::Failed("the file was not hashed whole".into()))?;
-        return finish(job, row, &part, &digest).await;
+        let row = finish(job, row, &part, &digest).await?;
+        durable::sync_in_background(shared.file.clone());
+        return Ok(row);
     }
     Err(FetchError::Failed(format!(
         "`{}` kept changing on the hub during the download",

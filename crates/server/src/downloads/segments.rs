@@ -1,6 +1,6 @@
 //! Which bytes of a file are on disk: fixed segments, a bitmap of the finished ones and the
 //! bytes written so far of those in flight. Stored with the file's row (hex bitmap,
-//! `index:bytes,…`) after the data is synced, so a resume fetches only what is missing.
+//! `index:bytes,…`), so a resume fetches only what is missing (`durable.rs`: which map to trust).
 
 use std::collections::BTreeMap;
 

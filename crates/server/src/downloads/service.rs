@@ -86,8 +86,11 @@ fn rows(id: Uuid, plan: &Plan) -> Vec<FileRow> {
                 sha256: f.sha256.clone(),
                 etag: None,
                 segment_bytes: SEGMENT_BYTES as i64,
+                synced_segments: bits.clone(),
+                synced_partial: partial.clone(),
                 done_segments: bits,
                 partial,
+                boot_id: None,
                 downloaded_bytes: 0,
                 status: "pending".to_owned(),
             }

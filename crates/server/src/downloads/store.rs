@@ -83,6 +83,13 @@ pub mod files {
         pub done_segments: String,
         /// `index:bytes,…` of segments in flight.
         pub partial: String,
+        /// `done_segments` as known to be on disk (synced), for a resume after a reboot.
+        pub synced_segments: String,
+        /// `partial` as known to be on disk.
+        pub synced_partial: String,
+        /// The boot in which `done_segments` and `partial` were written (`None`: they were
+        /// synced before they were stored).
+        pub boot_id: Option<String>,
         /// Bytes on disk at the last checkpoint.
         pub downloaded_bytes: i64,
         /// pending, done.
@@ -229,7 +236,7 @@ pub async fn set_completed(
     Ok(())
 }
 
-/// Stores a file's progress (after its data was synced) and the task's total, in one step.
+/// Stores a file's progress (as written in `boot_id`'s boot) and the task's total, in one step.
 pub async fn checkpoint(
     db: &sea_orm::DatabaseConnection,
     file: FileRow,
@@ -243,6 +250,7 @@ pub async fn checkpoint(
         sha256: Set(file.sha256),
         done_segments: Set(file.done_segments),
         partial: Set(file.partial),
+        boot_id: Set(file.boot_id),
         downloaded_bytes: Set(file.downloaded_bytes),
         status: Set(file.status),
         ..Default::default()
@@ -258,4 +266,22 @@ pub async fn checkpoint(
     .update(&txn)
     .await?;
     txn.commit().await
+}
+
+/// Stores the part of a file's progress known to be on disk.
+pub async fn set_synced(
+    db: &impl ConnectionTrait,
+    file_id: Uuid,
+    segments: String,
+    partial: String,
+) -> Result<(), DbErr> {
+    files::ActiveModel {
+        id: Set(file_id),
+        synced_segments: Set(segments),
+        synced_partial: Set(partial),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
 }

@@ -17,6 +17,7 @@ mod m20261206_000001_chat_search;
 mod m20261206_000002_metering;
 mod m20261206_000003_usage_daily;
 mod m20261207_000001_models;
+mod m20261208_000001_download_sync;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_metering::Migration),
             Box::new(m20261206_000003_usage_daily::Migration),
             Box::new(m20261207_000001_models::Migration),
+            Box::new(m20261208_000001_download_sync::Migration),
         ]
     }
 }
