@@ -1,5 +1,6 @@
 //! Fake model hubs (test infrastructure): one loopback HTTP server that speaks the Hugging Face
-//! Hub API and its `resolve` downloads, ModelScope's API, the Ollama registry, and a file host
+//! Hub API and its `resolve` downloads, ModelScope's API, the Ollama registry and an Ollama
+//! daemon's `/api/tags` and `/api/pull` in front of it, and a file host
 //! ("CDN") honouring `Range` and `If-Range`. Knobs make it throttle, cut a body mid-way, answer
 //! 503, ignore `Range`, change a file (and its ETag) or report a wrong checksum; counters say how
 //! many file bytes it sent, so a test can prove a resume fetched only what was missing.
@@ -15,6 +16,7 @@
 //! # }
 //! ```
 
+mod daemon;
 mod files;
 mod gguf;
 mod hf;
@@ -65,6 +67,8 @@ pub fn router(hub: Shared) -> Router {
         )
         .route("/v2/{ns}/{model}/manifests/{tag}", get(ollama::manifest))
         .route("/v2/{ns}/{model}/blobs/{digest}", get(ollama::blob))
+        .route("/api/tags", get(daemon::tags))
+        .route("/api/pull", axum::routing::post(daemon::pull))
         .route("/cdn/{id}", get(files::serve))
         .route("/_stats", get(stats))
         .fallback(fallback)
@@ -189,6 +193,11 @@ impl FakeHub {
             br#"{"model_format":"gguf","model_family":"llama"}"#.to_vec(),
         ));
         self.hub.put_ollama(key, OllamaModel { layers, config });
+    }
+
+    /// Makes the fake Ollama daemon hold a model of the registry, as if pulled before.
+    pub fn daemon_holds(&self, name_tag: &str) {
+        self.hub.mark_daemon_pulled(&daemon::registry_key(name_tag));
     }
 
     fn file_id(&self, repo: &str, path: &str) -> Option<usize> {

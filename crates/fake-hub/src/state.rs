@@ -91,6 +91,8 @@ pub struct Hub {
     pub ollama: RwLock<BTreeMap<String, OllamaModel>>,
     /// The token gated repositories want.
     pub token: RwLock<Option<String>>,
+    /// The fake Ollama daemon: bytes pulled per layer digest, and the models it holds.
+    pub daemon: RwLock<(BTreeMap<String, u64>, std::collections::BTreeSet<String>)>,
     /// Knobs and counters.
     pub knobs: Knobs,
 }
@@ -155,6 +157,26 @@ impl Hub {
     /// Adds or replaces an Ollama model.
     pub fn put_ollama(&self, key: String, model: OllamaModel) {
         write(&self.ollama).insert(key, model);
+    }
+
+    /// Bytes of a layer the daemon has pulled so far.
+    pub fn daemon_progress(&self, digest: &str) -> u64 {
+        read(&self.daemon).0.get(digest).copied().unwrap_or(0)
+    }
+
+    /// Records how far the daemon got with a layer.
+    pub fn set_daemon_progress(&self, digest: &str, bytes: u64) {
+        write(&self.daemon).0.insert(digest.to_owned(), bytes);
+    }
+
+    /// Records that the daemon holds a model (`library/name:tag`).
+    pub fn mark_daemon_pulled(&self, key: &str) {
+        write(&self.daemon).1.insert(key.to_owned());
+    }
+
+    /// The models the daemon holds.
+    pub fn daemon_pulled(&self) -> Vec<String> {
+        read(&self.daemon).1.iter().cloned().collect()
     }
 
     /// Whether a request with this `Authorization` header may read a gated repository.

@@ -127,6 +127,10 @@ fn models(
         hf_token: l.get("hf_token").map(|r| parse::secret(&r)).transpose()?,
         modelscope_endpoint: endpoint("modelscope_endpoint")?,
         ollama_registry: endpoint("ollama_registry")?,
+        ollama_host: l
+            .get("ollama_host")
+            .map(|r| parse::ollama_host(&r))
+            .transpose()?,
         concurrency: parse::int_in(&l.required("download_concurrency")?, 1, 16)?,
         segments: parse::int_in(&l.required("download_segments")?, 1, 16)?,
         free_margin: parse::byte_size(&l.required("download_free_margin")?)? as u64,

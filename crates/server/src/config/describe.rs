@@ -201,6 +201,13 @@ impl Config {
             ),
             ("MODELSCOPE_ENDPOINT", m.modelscope_endpoint.to_string()),
             ("OLLAMA_REGISTRY", m.ollama_registry.to_string()),
+            (
+                "OLLAMA_HOST",
+                m.ollama_host.as_ref().map_or_else(
+                    || "<unset: no Ollama daemon>".to_owned(),
+                    url::Url::to_string,
+                ),
+            ),
             ("DOWNLOAD_CONCURRENCY", m.concurrency.to_string()),
             ("DOWNLOAD_SEGMENTS", m.segments.to_string()),
             ("DOWNLOAD_FREE_MARGIN", format!("{} bytes", m.free_margin)),

@@ -26,6 +26,29 @@ pub(super) fn public_url(raw: &Raw) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+/// An Ollama daemon's address as `OLLAMA_HOST` is written for Ollama itself: `host`,
+/// `host:port` or a URL; the scheme defaults to `http`, the port to 11434.
+pub(super) fn ollama_host(raw: &Raw) -> Result<url::Url, ConfigError> {
+    let value = raw.value.trim();
+    let with_scheme = if value.contains("://") {
+        value.to_owned()
+    } else {
+        format!("http://{value}")
+    };
+    let mut url = url::Url::parse(&with_scheme).map_err(|e| {
+        raw.error(format!(
+            "not an address: {e}; expected e.g. 127.0.0.1:11434"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(raw.error("expected host:port or an http:// or https:// URL"));
+    }
+    if !value.contains("://") && url.port().is_none() {
+        let _ = url.set_port(Some(11434));
+    }
+    Ok(url)
+}
+
 /// `10.0.0.1, 10.1.0.0/16, ::1` → networks (a bare IP is a /32 or /128).
 pub(super) fn ip_nets(raw: &Raw) -> Result<Vec<ipnet::IpNet>, ConfigError> {
     raw.value

@@ -290,6 +290,14 @@ pub const SETTINGS: &[Setting] = &[
         "Ollama registry that `ollama` model downloads pull from."
     ),
     setting!(
+        "ollama_host",
+        "OLLAMA_HOST",
+        None,
+        None,
+        false,
+        "An Ollama daemon already running (host:port or URL): its models are listed and can be pulled through it."
+    ),
+    setting!(
         "download_concurrency",
         "DOWNLOAD_CONCURRENCY",
         None,

@@ -96,6 +96,8 @@ fn bad_values_name_their_keys() {
             "placeholder",
         ),
         ("ENCRYPTION_KEY", "tooshort", "too weak"),
+        ("OLLAMA_HOST", "ftp://127.0.0.1", "expected host:port"),
+        ("OLLAMA_HOST", "http://", "not an address"),
     ];
     for (key, value, problem) in cases {
         let err = Config::from_sources(&env(&[(key, value)])).unwrap_err();
@@ -193,6 +195,22 @@ fn invalid_file_value_names_key_and_file() {
     );
     let (_f, sources) = toml_file("addr = \n");
     assert!(sources.unwrap_err().problem.contains("invalid TOML"));
+}
+
+#[test]
+fn ollama_host_is_read_as_ollama_itself_reads_it() {
+    let host = |v: &str| {
+        let config = Config::from_sources(&env(&[("OLLAMA_HOST", v)])).unwrap();
+        config.models.ollama_host.map(|u| u.to_string())
+    };
+    assert_eq!(host("127.0.0.1"), Some("http://127.0.0.1:11434/".into()));
+    assert_eq!(host("gpu-box:8080"), Some("http://gpu-box:8080/".into()));
+    assert_eq!(
+        host("https://ollama.internal"),
+        Some("https://ollama.internal/".into())
+    );
+    let unset = Config::from_sources(&Sources::default()).unwrap();
+    assert!(unset.models.ollama_host.is_none());
 }
 
 #[test]

@@ -59,12 +59,18 @@ async fn run(state: &AppState, id: Uuid, stop: &CancellationToken) -> Result<(),
         .await
         .map_err(failed)?
         .ok_or(FetchError::Stopped)?;
+    let task_bytes = Arc::new(AtomicU64::new(task.downloaded_bytes.max(0) as u64));
+    if task.source == super::daemon::SOURCE {
+        let meter = spawn_meter(state, id, task_bytes.clone(), stop.clone());
+        let outcome = super::daemon::run(state, &task, stop, task_bytes).await;
+        meter.cancel();
+        return outcome;
+    }
     let files = store::list_files(db, id).await.map_err(failed)?;
     let source = state
         .hubs
         .get(&task.source)
         .map_err(|e| FetchError::Failed(e.to_string()))?;
-    let task_bytes = Arc::new(AtomicU64::new(task.downloaded_bytes.max(0) as u64));
     let meter = spawn_meter(state, id, task_bytes.clone(), stop.clone());
     let mut others: u64 = files
         .iter()
@@ -151,9 +157,13 @@ async fn settle(
             let task = store::get_task(db, id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("task gone"))?;
+            if task.source == super::daemon::SOURCE {
+                store::set_completed(db, id, None, task.total_bytes).await?;
+                return Ok(());
+            }
             let files = store::list_files(db, id).await?;
             match crate::models::registry::register_download(state, &task, &files).await {
-                Ok(model) => store::set_completed(db, id, model, task.total_bytes).await?,
+                Ok(model) => store::set_completed(db, id, Some(model), task.total_bytes).await?,
                 Err(e) => {
                     store::set_status(db, id, status::FAILED, Some(e.to_string()), true).await?
                 }

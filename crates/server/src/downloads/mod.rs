@@ -2,6 +2,7 @@
 //! with a limit on how many run at once, resumed from where they stopped after a pause, a crash
 //! or a restart (docs/MODELS.md).
 
+mod daemon;
 mod durable;
 pub mod engine;
 pub mod fetch;

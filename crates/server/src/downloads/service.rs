@@ -104,6 +104,9 @@ pub async fn create(
     actor: Uuid,
     req: &CreateDownloadRequest,
 ) -> Result<(DownloadView, bool), ApiError> {
+    if req.source == super::daemon::SOURCE {
+        return super::daemon::create(state, actor, req).await;
+    }
     let plan = plan(state, req).await?;
     let names: Vec<String> = plan.files.iter().map(|f| f.file_name.clone()).collect();
     let _guard = state.downloads.create_lock.lock().await;

@@ -213,11 +213,30 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Marks a task completed with its registered model.
+/// A task's progress and size, for tasks whose files are not ours (pulls through a daemon).
+pub async fn set_progress(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    downloaded: i64,
+    total: i64,
+) -> Result<(), DbErr> {
+    tasks::ActiveModel {
+        id: Set(id),
+        downloaded_bytes: Set(downloaded),
+        total_bytes: Set(total),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks a task completed with its registered model (none for a pull through a daemon).
 pub async fn set_completed(
     db: &impl ConnectionTrait,
     id: Uuid,
-    model_id: Uuid,
+    model_id: Option<Uuid>,
     bytes: i64,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
@@ -225,7 +244,7 @@ pub async fn set_completed(
         id: Set(id),
         status: Set("completed".to_owned()),
         error: Set(None),
-        model_id: Set(Some(model_id)),
+        model_id: Set(model_id),
         downloaded_bytes: Set(bytes),
         updated_at: Set(now),
         finished_at: Set(Some(now)),

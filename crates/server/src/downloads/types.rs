@@ -29,7 +29,8 @@ pub mod status {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDownloadRequest {
-    /// `huggingface`, `modelscope` or `ollama`.
+    /// `huggingface`, `modelscope`, `ollama` (the registry, into `MODELS_DIR`) or
+    /// `ollama_daemon` (pulled by the daemon at `OLLAMA_HOST`, which keeps the files).
     pub source: String,
     /// `owner/name` (Hugging Face, ModelScope).
     pub repo: Option<String>,
@@ -38,7 +39,7 @@ pub struct CreateDownloadRequest {
     /// Files of the repository; a part of a split GGUF brings its siblings.
     #[serde(default)]
     pub files: Vec<String>,
-    /// `name:tag` (Ollama).
+    /// `name:tag` (Ollama, both ways).
     pub model: Option<String>,
 }
 

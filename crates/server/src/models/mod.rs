@@ -8,6 +8,7 @@ pub mod huggingface;
 pub mod modelscope;
 pub mod names;
 pub mod ollama;
+pub mod ollama_daemon;
 pub mod registry;
 mod routes;
 pub mod service;
@@ -41,6 +42,8 @@ pub struct ModelsConfig {
     pub modelscope_endpoint: url::Url,
     /// Ollama registry.
     pub ollama_registry: url::Url,
+    /// An Ollama daemon to list and pull through (`OLLAMA_HOST`).
+    pub ollama_host: Option<url::Url>,
     /// Downloads at once.
     pub concurrency: usize,
     /// Parallel segments per file.
@@ -54,6 +57,7 @@ pub struct Hubs {
     huggingface: huggingface::HuggingFace,
     modelscope: modelscope::ModelScope,
     ollama: ollama::OllamaRegistry,
+    daemon: Option<ollama_daemon::OllamaDaemon>,
 }
 
 impl std::fmt::Debug for Hubs {
@@ -77,6 +81,22 @@ impl Hubs {
                 client.clone(),
             ),
             ollama: ollama::OllamaRegistry::new(config.ollama_registry.clone(), client),
+            daemon: match &config.ollama_host {
+                Some(host) => Some(ollama_daemon::OllamaDaemon::new(
+                    host.clone(),
+                    source::stream_client()?,
+                )),
+                None => None,
+            },
+        })
+    }
+
+    /// The Ollama daemon at `OLLAMA_HOST`, if one is configured.
+    pub fn daemon(&self) -> Result<&ollama_daemon::OllamaDaemon, ApiError> {
+        self.daemon.as_ref().ok_or_else(|| {
+            ApiError::Conflict(
+                "no Ollama daemon is configured: set OLLAMA_HOST (e.g. 127.0.0.1:11434)".into(),
+            )
         })
     }
 
@@ -100,6 +120,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::get_models))
         .routes(routes!(routes::get_search))
         .routes(routes!(routes::get_files))
+        .routes(routes!(routes::get_daemon_models))
         .routes(routes!(routes::post_import))
         .routes(routes!(routes::post_rescan))
         .routes(routes!(routes::delete_model))

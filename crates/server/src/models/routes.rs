@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::service;
 use super::source::Hit;
-use super::types::{FilesQuery, FilesResponse, ImportRequest, LocalModel, SearchQuery};
+use super::types::{
+    DaemonModels, FilesQuery, FilesResponse, ImportRequest, LocalModel, SearchQuery,
+};
 use crate::auth::extract::AdminUser;
 use crate::chat::types::ItemList;
 use crate::error::{ApiResult, ErrorBody};
@@ -39,6 +41,18 @@ pub async fn get_files(
     AppQuery(q): AppQuery<FilesQuery>,
 ) -> ApiResult<AppJson<FilesResponse>> {
     Ok(AppJson(service::files(&state, &q).await?))
+}
+
+/// The models of the Ollama daemon at `OLLAMA_HOST`.
+#[utoipa::path(get, path = "/ollama", tag = "models",
+    responses((status = 200, description = "The daemon's models", body = DaemonModels),
+        (status = 409, description = "OLLAMA_HOST is not set", body = ErrorBody),
+        (status = 502, description = "The daemon failed", body = ErrorBody)))]
+pub async fn get_daemon_models(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> ApiResult<AppJson<DaemonModels>> {
+    Ok(AppJson(service::daemon_models(&state).await?))
 }
 
 /// The local registry.

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::source::RemoteFile;
 use super::store;
-use super::types::{FilesQuery, FilesResponse, LocalModel, QuantGroup, SearchQuery};
+use super::types::{DaemonModels, FilesQuery, FilesResponse, LocalModel, QuantGroup, SearchQuery};
 use crate::downloads::service::source_error;
 use crate::error::ApiError;
 use crate::models::source::Hit;
@@ -26,6 +26,15 @@ pub async fn search(state: &AppState, q: &SearchQuery) -> Result<Vec<Hit>, ApiEr
     hub.search(q.q.trim(), q.gguf.unwrap_or(true), limit)
         .await
         .map_err(source_error)
+}
+
+/// The models of the Ollama daemon at `OLLAMA_HOST`.
+pub async fn daemon_models(state: &AppState) -> Result<DaemonModels, ApiError> {
+    let daemon = state.hubs.daemon()?;
+    Ok(DaemonModels {
+        host: daemon.base().to_string(),
+        items: daemon.models().await.map_err(source_error)?,
+    })
 }
 
 /// GGUF files grouped by quantisation, split parts together, largest group last.

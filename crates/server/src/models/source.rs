@@ -142,6 +142,17 @@ pub fn api_client() -> Result<reqwest::Client, reqwest::Error> {
         .build()
 }
 
+/// A client for long streams (a pull through a daemon): no limit on the whole request, a limit
+/// on silence.
+pub fn stream_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!("llm-manager/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(300))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
 /// Sends a request and reads a bounded JSON answer; 404 → `NotFound(what)`, 401/403 → `Gated`.
 pub async fn json(
     request: reqwest::RequestBuilder,

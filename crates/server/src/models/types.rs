@@ -126,3 +126,12 @@ impl From<ModelRow> for LocalModel {
         }
     }
 }
+
+/// The Ollama daemon at `OLLAMA_HOST` and what it holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DaemonModels {
+    /// Where the daemon is.
+    pub host: String,
+    /// Its models.
+    pub items: Vec<super::ollama_daemon::DaemonModel>,
+}

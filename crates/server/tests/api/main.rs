@@ -35,6 +35,7 @@ mod limits;
 mod limits_edit;
 mod models;
 mod oidc;
+mod ollama_daemon;
 mod pipeline;
 mod providers;
 mod storage;

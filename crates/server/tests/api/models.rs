@@ -250,6 +250,7 @@ on_both_databases! {
             (Method::GET, "/api/models".to_owned(), None),
             (Method::GET, "/api/models/search?source=huggingface&q=t".to_owned(), None),
             (Method::GET, "/api/models/files?source=huggingface&repo=acme/t".to_owned(), None),
+            (Method::GET, "/api/models/ollama".to_owned(), None),
             (Method::POST, "/api/models/import".to_owned(), Some(json!({"path": "/tmp/x.gguf"}))),
             (Method::POST, "/api/models/rescan".to_owned(), None),
             (Method::DELETE, format!("/api/models/{model}"), None),
