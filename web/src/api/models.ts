@@ -132,6 +132,38 @@ export function deleteLocalModel(id: string): Promise<void> {
   return apiSend<void>('DELETE', `/api/models/${encodeURIComponent(id)}`);
 }
 
+/** `POST /api/models/import`: registers a GGUF file in place (under MODELS_DIR or an import directory). */
+export function importModel(path: string): Promise<LocalModel> {
+  return apiSend<LocalModel>('POST', '/api/models/import', { path });
+}
+
+/** `POST /api/models/rescan`: reads MODELS_DIR again. */
+export async function rescanModels(): Promise<LocalModel[]> {
+  return (await apiSend<Items<LocalModel>>('POST', '/api/models/rescan')).items;
+}
+
+/** A model the Ollama daemon at OLLAMA_HOST holds. */
+export interface DaemonModel {
+  name: string;
+  size_bytes: number;
+  digest: string;
+  format: string | null;
+  family: string | null;
+  parameters: string | null;
+  quantization: string | null;
+  modified_at: string | null;
+}
+
+/** `GET /api/models/ollama` (409 when OLLAMA_HOST is not set). */
+export function listDaemonModels(signal?: AbortSignal): Promise<{ host: string; items: DaemonModel[] }> {
+  return apiGet<{ host: string; items: DaemonModel[] }>('/api/models/ollama', { signal });
+}
+
+/** `POST /api/downloads` with source `ollama_daemon`: the daemon pulls, we follow. */
+export function pullThroughDaemon(model: string): Promise<Download> {
+  return apiSend<Download>('POST', '/api/downloads', { source: 'ollama_daemon', model });
+}
+
 /** Bytes as `1.5 GB` (decimal units, as hubs show sizes). */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];

@@ -1,5 +1,5 @@
-// Admin: models — search the hubs and start downloads, follow them live, and the models on
-// this server.
+// Admin: models — search the hubs and start downloads, follow them live, the models on this
+// server, and the Ollama daemon's (OLLAMA_HOST).
 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +8,7 @@ import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { DownloadList } from './models/DownloadList.tsx';
 import { HubSearch } from './models/HubSearch.tsx';
 import { LocalModels } from './models/LocalModels.tsx';
+import { OllamaDaemon } from './models/OllamaDaemon.tsx';
 
 export function AdminModelsPage() {
   const { t } = useTranslation();
@@ -19,6 +20,7 @@ export function AdminModelsPage() {
       <HubSearch onStarted={setAdded} />
       <DownloadList added={added} onCompleted={() => setLocal((n) => n + 1)} />
       <LocalModels refresh={local} />
+      <OllamaDaemon refresh={local} onStarted={setAdded} />
     </div>
   );
 }

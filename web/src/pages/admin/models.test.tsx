@@ -143,6 +143,62 @@ describe('admin models', () => {
     expect(callsTo(fetchMock, 'DELETE /api/models/m2')).toHaveLength(1);
   });
 
+  it('registers a file in place, rescans, and names the problem when a path is refused', async () => {
+    let models: LocalModel[] = [];
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/downloads': () => jsonResponse({ items: [] }),
+      'GET /api/downloads/events': () => controlledSse().response,
+      'GET /api/models': () => jsonResponse({ items: models }),
+      'GET /api/models/ollama': () => errorResponse(409, 'conflict', 'no Ollama daemon is configured: set OLLAMA_HOST'),
+      'POST /api/models/import': ({ body }) => {
+        if ((body as { path: string }).path !== '/srv/models/tiny.gguf') {
+          return errorResponse(422, 'validation_failed', '`/etc/x.gguf` is not under MODELS_DIR or an import directory');
+        }
+        models = [{ ...MODEL, id: 'm3', name: 'tiny.gguf', source: null, repo: null }];
+        return jsonResponse(models[0], 201);
+      },
+      'POST /api/models/rescan': () => jsonResponse({ items: models }),
+    });
+    renderApp('/admin/models');
+    expect(await screen.findByTestId('daemon-unset')).toHaveTextContent('OLLAMA_HOST');
+    await userEvent.type(await screen.findByTestId('import-path'), '/etc/x.gguf');
+    await userEvent.click(screen.getByTestId('import-submit'));
+    expect(await screen.findByTestId('local-error')).toHaveTextContent('not under MODELS_DIR');
+    await userEvent.clear(screen.getByTestId('import-path'));
+    await userEvent.type(screen.getByTestId('import-path'), '/srv/models/tiny.gguf');
+    await userEvent.click(screen.getByTestId('import-submit'));
+    expect(await screen.findByTestId('local-model')).toHaveAttribute('data-name', 'tiny.gguf');
+    expect(screen.queryByTestId('local-error')).toBeNull();
+    expect(screen.getByTestId('import-path')).toHaveValue('');
+    await userEvent.click(screen.getByTestId('rescan'));
+    await waitFor(() => expect(callsTo(fetchMock, 'POST /api/models/rescan')).toHaveLength(1));
+  });
+
+  it('lists the Ollama daemon\'s models and pulls through it into the downloads list', async () => {
+    const events = controlledSse();
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/downloads': () => jsonResponse({ items: [] }),
+      'GET /api/downloads/events': () => events.response,
+      'GET /api/models': () => jsonResponse({ items: [] }),
+      'GET /api/models/ollama': () =>
+        jsonResponse({
+          host: 'http://127.0.0.1:11434/',
+          items: [{ name: 'qwen2.5:0.5b', size_bytes: 397_000_000, digest: 'ab', format: 'gguf', family: 'qwen2', parameters: '494.03M', quantization: 'Q4_K_M', modified_at: null }],
+        }),
+      'POST /api/downloads': () => jsonResponse({ ...TASK, id: 'd9', source: 'ollama_daemon', repo: 'llama3.2:1b', label: 'llama3.2:1b (Ollama daemon)', status: 'pending', downloaded_bytes: 0 }, 201),
+    });
+    renderApp('/admin/models');
+    const row = await screen.findByTestId('daemon-model-row');
+    expect(row).toHaveTextContent('qwen2.5:0.5b · 397.0 MB · qwen2 · 494.03M · Q4_K_M');
+    expect(screen.getByTestId('ollama-daemon')).toHaveTextContent('http://127.0.0.1:11434/');
+    await userEvent.type(screen.getByTestId('daemon-model'), 'llama3.2:1b');
+    await userEvent.click(screen.getByTestId('daemon-pull'));
+    expect(await screen.findByTestId('download-row')).toHaveTextContent('llama3.2:1b (Ollama daemon)');
+    expect(callsTo(fetchMock, 'POST /api/downloads')[0].body).toEqual({ source: 'ollama_daemon', model: 'llama3.2:1b' });
+  });
+
   it('is in Chinese too', async () => {
     await i18n.changeLanguage('zh-CN');
     mockApi({

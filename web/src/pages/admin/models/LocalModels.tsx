@@ -1,12 +1,12 @@
 // Models → on this server: the local registry with format, size, architecture, parameters,
-// quantisation and context length (an unreadable file is marked invalid with the reason), and
-// delete.
+// quantisation and context length (an unreadable file is marked invalid with the reason),
+// delete, a rescan of MODELS_DIR, and a GGUF file registered in place from an allowed directory.
 
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { deleteLocalModel, formatBytes, listLocalModels } from '../../../api/models.ts';
+import { deleteLocalModel, formatBytes, importModel, listLocalModels, rescanModels } from '../../../api/models.ts';
 import { ErrorNotice } from '../../../components/ErrorNotice.tsx';
-import { FormAlert } from '../../../components/forms.tsx';
+import { FormAlert, TextField } from '../../../components/forms.tsx';
 import { useAsync } from '../../../lib/useAsync.ts';
 
 function params(n: number | null): string {
@@ -20,6 +20,29 @@ export function LocalModels({ refresh }: { refresh: number }) {
   const { t } = useTranslation();
   const models = useAsync((signal) => listLocalModels(signal), [refresh]);
   const [error, setError] = useState<unknown>(null);
+  const [path, setPath] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const act = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+      models.reload();
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const register = (event: FormEvent) => {
+    event.preventDefault();
+    void act(async () => {
+      await importModel(path.trim());
+      setPath('');
+    });
+  };
 
   const remove = async (id: string, name: string) => {
     if (!window.confirm(t('models.confirmDelete', { name }))) return;
@@ -35,8 +58,19 @@ export function LocalModels({ refresh }: { refresh: number }) {
   return (
     <section className="card" aria-labelledby="local-models-heading" data-testid="local-models">
       <h2 id="local-models-heading">{t('models.localHeading')}</h2>
+      <form className="form form-inline" onSubmit={register} noValidate>
+        <TextField label={t('models.importPath')} value={path} onChange={(e) => setPath(e.target.value)} placeholder="/srv/models/model.Q4_K_M.gguf" hint={t('models.importHint')} testId="import-path" />
+        <div className="form-actions">
+          <button type="submit" className="button" disabled={busy || path.trim() === ''} data-testid="import-submit">
+            {t('models.import')}
+          </button>
+          <button type="button" className="button button-secondary" disabled={busy} onClick={() => void act(async () => void (await rescanModels()))} data-testid="rescan">
+            {t('models.rescan')}
+          </button>
+        </div>
+      </form>
       {models.error !== null ? <ErrorNotice error={models.error} testId="local-models-error" /> : null}
-      {error !== null ? <FormAlert error={error} testId="local-delete-error" /> : null}
+      {error !== null ? <FormAlert error={error} testId="local-error" /> : null}
       {models.data && models.data.length === 0 ? <p className="muted">{t('models.noLocal')}</p> : null}
       {models.data && models.data.length > 0 ? (
         <div className="table-wrap">
