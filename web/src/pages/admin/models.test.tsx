@@ -155,7 +155,7 @@ describe('admin models', () => {
         if ((body as { path: string }).path !== '/srv/models/tiny.gguf') {
           return errorResponse(422, 'validation_failed', '`/etc/x.gguf` is not under MODELS_DIR or an import directory');
         }
-        models = [{ ...MODEL, id: 'm3', name: 'tiny.gguf', source: null, repo: null }];
+        models = [{ ...MODEL, id: 'm3', name: 'tiny.gguf', source: 'import', repo: null }];
         return jsonResponse(models[0], 201);
       },
       'POST /api/models/rescan': () => jsonResponse({ items: models }),
