@@ -3,7 +3,7 @@
 
 import { Navigate, type RouteObject } from 'react-router';
 import { AuthProvider } from './auth/AuthProvider.tsx';
-import { RequireAdmin, RequireAuth } from './auth/guards.tsx';
+import { RequireAdmin, RequireAuth, RequirePermission } from './auth/guards.tsx';
 import { Layout } from './components/Layout.tsx';
 import { AdminGuestChatPage } from './pages/admin/AdminGuestChatPage.tsx';
 import { AdminLayout } from './pages/admin/AdminLayout.tsx';
@@ -87,6 +87,12 @@ export const routes: RouteObject[] = [
             ],
           },
           {
+            // Admins, and users an admin gave the `models` permission.
+            path: 'admin/models',
+            element: <RequirePermission what="models" />,
+            children: [{ element: <AdminLayout />, children: [{ index: true, element: <AdminModelsPage /> }] }],
+          },
+          {
             path: 'admin',
             element: <RequireAdmin />,
             children: [
@@ -101,7 +107,6 @@ export const routes: RouteObject[] = [
                   { path: 'guest-chat', element: <AdminGuestChatPage /> },
                   { path: 'messages', element: <AdminMessagesPage /> },
                   { path: 'usage', element: <AdminUsagePage /> },
-                  { path: 'models', element: <AdminModelsPage /> },
                 ],
               },
             ],

@@ -52,7 +52,7 @@ export async function listUsers(query: UserQuery, signal?: AbortSignal): Promise
 }
 
 /** What an admin can change on a user, one thing at a time. */
-export type UserPatch = { role: Role } | { is_active: boolean };
+export type UserPatch = { role: Role } | { is_active: boolean } | { permissions: string[] };
 
 /** `PATCH /api/admin/users/{id}`; 409 when it would leave no active admin. */
 export async function updateUser(id: string, patch: UserPatch): Promise<User> {

@@ -28,6 +28,13 @@ export interface User {
   /** Same-origin URL of the avatar image; null without one. */
   avatar_url: string | null;
   two_factor_enabled: boolean;
+  /** What a user who is not an admin may manage: `models`. */
+  permissions: string[];
+}
+
+/** Whether `user` may manage `what` (admins may manage everything). */
+export function mayManage(user: User | null | undefined, what: 'models'): boolean {
+  return user?.role === 'admin' || (user?.permissions ?? []).includes(what);
 }
 
 /** Fills the fields an older server does not send yet. */
@@ -41,6 +48,7 @@ export function normalizeUser(raw: User): User {
     last_login_at: raw.last_login_at ?? null,
     avatar_url: raw.avatar_url ?? null,
     two_factor_enabled: raw.two_factor_enabled ?? false,
+    permissions: raw.permissions ?? [],
   };
 }
 

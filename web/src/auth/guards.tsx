@@ -1,8 +1,10 @@
-// Route guards: logged-in only (else to /login?next=…) and admins only (else a 403 message).
+// Route guards: logged-in only (else to /login?next=…), admins only and admins or holders of a
+// permission (else a 403 message).
 
 import { Navigate, Outlet, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ForbiddenPage } from '../pages/ForbiddenPage.tsx';
+import { mayManage } from '../api/auth.ts';
 import { loginUrl, useAuth } from './context.ts';
 
 function Checking() {
@@ -20,6 +22,13 @@ export function RequireAuth() {
   const location = useLocation();
   if (status === 'loading') return <Checking />;
   if (status === 'anonymous') return <Navigate to={loginUrl(`${location.pathname}${location.search}`)} replace />;
+  return <Outlet />;
+}
+
+/** Renders the child routes for an admin or a user with the permission; others see "403". */
+export function RequirePermission({ what }: { what: 'models' }) {
+  const { user } = useAuth();
+  if (!mayManage(user, what)) return <ForbiddenPage />;
   return <Outlet />;
 }
 

@@ -3,6 +3,7 @@
 
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Outlet } from 'react-router';
+import { mayManage } from '../api/auth.ts';
 import { useAuth } from '../auth/context.ts';
 import { LanguageSwitcher } from './LanguageSwitcher.tsx';
 import { ThemeToggle } from './ThemeToggle.tsx';
@@ -36,6 +37,10 @@ export function Layout() {
             {user?.role === 'admin' ? (
               <NavLink to="/admin" className="nav-link" data-testid="nav-admin">
                 {t('nav.admin')}
+              </NavLink>
+            ) : mayManage(user, 'models') ? (
+              <NavLink to="/admin/models" className="nav-link" data-testid="nav-models">
+                {t('admin.models')}
               </NavLink>
             ) : null}
             {/* A full page load: the API docs are a separate page served by the server. */}

@@ -102,6 +102,7 @@ export const USER = {
   last_login_at: '2026-11-21T21:00:00Z',
   avatar_url: null,
   two_factor_enabled: false,
+  permissions: [] as string[],
 };
 
 export const ADMIN = {

@@ -61,8 +61,8 @@ async fn get_user(state: &AppState, id: Uuid) -> ApiResult<User> {
         .ok_or_else(|| ApiError::NotFound("no such user".to_owned()))
 }
 
-/// Changes role and/or active flag. Disabling ends the user's sessions at once; demoting or
-/// disabling the last active admin is refused.
+/// Changes role, active flag and/or permissions. Disabling ends the user's sessions at once;
+/// demoting or disabling the last active admin is refused.
 pub async fn update_user(
     state: &AppState,
     admin: &AuthContext,
@@ -71,6 +71,11 @@ pub async fn update_user(
     client: &ClientInfo,
 ) -> ApiResult<User> {
     check_role(req.role.as_deref())?;
+    let permissions = req
+        .permissions
+        .as_deref()
+        .map(crate::auth::permissions::stored_form)
+        .transpose()?;
     let user = get_user(state, id).await?;
     let loses_admin = user.role == "admin"
         && user.is_active
@@ -85,6 +90,9 @@ pub async fn update_user(
     let mut active = user.clone().into_active_model();
     if let Some(role) = &req.role {
         active.role = Set(role.clone());
+    }
+    if let Some(permissions) = permissions {
+        active.permissions = Set(permissions);
     }
     if let Some(is_active) = req.is_active {
         active.is_active = Set(is_active);
@@ -101,6 +109,7 @@ pub async fn update_user(
             .details(json!({
                 "role": { "from": user.role, "to": updated.role },
                 "is_active": { "from": user.is_active, "to": updated.is_active },
+                "permissions": { "from": user.permissions, "to": updated.permissions },
             })),
     )
     .await?;
@@ -266,6 +275,7 @@ mod tests {
             last_login_at: None,
             avatar_url: None,
             two_factor_enabled: false,
+            permissions: Vec::new(),
         };
         let csv = users_csv(&[user]);
         let row = csv.lines().nth(1).unwrap();

@@ -47,6 +47,9 @@ pub struct UpdateUserRequest {
     pub role: Option<String>,
     /// Enable or disable the account; disabling ends its sessions at once.
     pub is_active: Option<bool>,
+    /// What the user may manage beyond their own things (`models`): the whole
+    /// list, replacing the one before.
+    pub permissions: Option<Vec<String>>,
 }
 
 /// Query of `GET /api/admin/users/export`.

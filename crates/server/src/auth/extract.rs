@@ -1,5 +1,5 @@
 //! Extractors: `AuthUser` (bearer token or session cookie + CSRF check on unsafe methods),
-//! `AdminUser`, and `Client` (IP and User-Agent for sessions and the audit log).
+//! `AdminUser`, `ModelsManager` (an admin or a user with the `models` permission), and `Client` (IP and User-Agent for sessions and the audit log).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -26,6 +26,11 @@ pub struct AuthUser(pub AuthContext);
 /// The authenticated caller, who is an admin.
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub AuthContext);
+
+/// The authenticated caller, who may manage models: an admin or a user with the `models`
+/// permission.
+#[derive(Debug, Clone)]
+pub struct ModelsManager(pub AuthContext);
 
 /// Client IP and User-Agent.
 #[derive(Debug, Clone)]
@@ -108,6 +113,24 @@ impl FromRequestParts<AppState> for AdminUser {
             <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         if !ctx.is_admin() {
             return Err(ApiError::Forbidden("administrators only".to_owned()));
+        }
+        Ok(Self(ctx))
+    }
+}
+
+impl FromRequestParts<AppState> for ModelsManager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AuthUser(ctx) =
+            <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if !ctx.may(super::permissions::Permission::Models) {
+            return Err(ApiError::Forbidden(
+                "managing models needs the `models` permission (or an admin)".to_owned(),
+            ));
         }
         Ok(Self(ctx))
     }

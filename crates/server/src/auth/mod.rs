@@ -7,6 +7,7 @@ pub mod avatar;
 pub mod extract;
 pub mod invite_store;
 pub mod password;
+pub mod permissions;
 pub mod recovery;
 pub mod registration;
 pub(crate) mod routes;

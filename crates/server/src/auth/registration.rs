@@ -135,6 +135,7 @@ fn user_row(
         totp_secret_enc: None,
         totp_enabled_at: None,
         totp_last_step: None,
+        permissions: String::new(),
     }
 }
 

@@ -54,6 +54,11 @@ impl AuthContext {
     pub fn is_admin(&self) -> bool {
         self.user.role == "admin"
     }
+
+    /// Whether the caller may manage `what`: an admin, or a user given that permission.
+    pub fn may(&self, what: super::permissions::Permission) -> bool {
+        self.is_admin() || super::permissions::of(&self.user).any(|p| p == what)
+    }
 }
 
 /// What a successful login produced.

@@ -54,6 +54,8 @@ pub mod users {
         pub totp_enabled_at: Option<DateTimeUtc>,
         /// Last TOTP time step accepted (a code works once).
         pub totp_last_step: Option<i64>,
+        /// What a user who is not an admin may manage, comma-separated (`models`).
+        pub permissions: String,
     }
 
     /// Relations (none navigated).

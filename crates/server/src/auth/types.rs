@@ -119,6 +119,9 @@ pub struct UserResponse {
     pub avatar_url: Option<String>,
     /// Whether login asks for a TOTP code.
     pub two_factor_enabled: bool,
+    /// What the user may manage beyond their own things (`models`); admins may
+    /// manage everything whatever this says.
+    pub permissions: Vec<String>,
 }
 
 impl From<&User> for UserResponse {
@@ -141,6 +144,9 @@ impl From<&User> for UserResponse {
                 .as_ref()
                 .map(|f| format!("/api/auth/avatar?v={}", f.trim_end_matches(".png"))),
             two_factor_enabled: u.totp_enabled_at.is_some(),
+            permissions: super::permissions::of(u)
+                .map(|p| p.as_str().to_owned())
+                .collect(),
         }
     }
 }

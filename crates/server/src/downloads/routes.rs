@@ -1,4 +1,5 @@
-//! HTTP handlers of `/api/downloads` (admins). HTTP only: the rules are in `service`.
+//! HTTP handlers of `/api/downloads` (admins and users with the `models` permission). HTTP only:
+//! the rules are in `service`.
 
 use std::convert::Infallible;
 
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use super::service;
 use super::types::{CreateDownloadRequest, DownloadView};
-use crate::auth::extract::AdminUser;
+use crate::auth::extract::ModelsManager;
 use crate::chat::types::ItemList;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath};
@@ -28,7 +29,7 @@ use crate::state::AppState;
         (status = 502, description = "The hub failed", body = ErrorBody)))]
 pub async fn post_download(
     State(state): State<AppState>,
-    AdminUser(ctx): AdminUser,
+    ModelsManager(ctx): ModelsManager,
     AppJson(body): AppJson<CreateDownloadRequest>,
 ) -> ApiResult<(StatusCode, AppJson<DownloadView>)> {
     let (view, created) = service::create(&state, ctx.user.id, &body).await?;
@@ -45,7 +46,7 @@ pub async fn post_download(
     responses((status = 200, description = "Downloads", body = ItemList<DownloadView>)))]
 pub async fn get_downloads(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
 ) -> ApiResult<AppJson<ItemList<DownloadView>>> {
     Ok(AppJson(ItemList {
         items: service::list(&state).await?,
@@ -58,7 +59,7 @@ pub async fn get_downloads(
         (status = 404, description = "No such download", body = ErrorBody)))]
 pub async fn get_download(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DownloadView>> {
     Ok(AppJson(service::view(&state, id).await?))
@@ -70,7 +71,7 @@ pub async fn get_download(
         (status = 409, description = "Not pending or running", body = ErrorBody)))]
 pub async fn post_pause(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DownloadView>> {
     Ok(AppJson(service::pause(&state, id).await?))
@@ -82,7 +83,7 @@ pub async fn post_pause(
         (status = 409, description = "Not paused or failed", body = ErrorBody)))]
 pub async fn post_resume(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DownloadView>> {
     Ok(AppJson(service::resume(&state, id).await?))
@@ -94,7 +95,7 @@ pub async fn post_resume(
         (status = 409, description = "Already completed or cancelled", body = ErrorBody)))]
 pub async fn post_cancel(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DownloadView>> {
     Ok(AppJson(service::cancel(&state, id).await?))
@@ -111,7 +112,7 @@ fn frame(view: &DownloadView) -> Bytes {
     responses((status = 200, description = "Server-sent events", content_type = "text/event-stream")))]
 pub async fn get_download_events(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
 ) -> ApiResult<Response> {
     let changes = state.downloads.subscribe();
     let first: Vec<Result<Bytes, Infallible>> = service::list(&state)

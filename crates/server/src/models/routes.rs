@@ -1,4 +1,5 @@
-//! HTTP handlers of `/api/models` (admins). HTTP only: the rules are in `service`.
+//! HTTP handlers of `/api/models` (admins and users with the `models` permission; importing a
+//! path of the server's file system is for admins only). HTTP only: the rules are in `service`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,7 +10,7 @@ use super::source::Hit;
 use super::types::{
     DaemonModels, FilesQuery, FilesResponse, ImportRequest, LocalModel, SearchQuery,
 };
-use crate::auth::extract::AdminUser;
+use crate::auth::extract::{AdminUser, ModelsManager};
 use crate::chat::types::ItemList;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath, AppQuery};
@@ -22,7 +23,7 @@ use crate::state::AppState;
         (status = 502, description = "The hub failed", body = ErrorBody)))]
 pub async fn get_search(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
     AppQuery(q): AppQuery<SearchQuery>,
 ) -> ApiResult<AppJson<ItemList<Hit>>> {
     Ok(AppJson(ItemList {
@@ -37,7 +38,7 @@ pub async fn get_search(
         (status = 403, description = "Gated: the hub refused our token", body = ErrorBody)))]
 pub async fn get_files(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
     AppQuery(q): AppQuery<FilesQuery>,
 ) -> ApiResult<AppJson<FilesResponse>> {
     Ok(AppJson(service::files(&state, &q).await?))
@@ -50,7 +51,7 @@ pub async fn get_files(
         (status = 502, description = "The daemon failed", body = ErrorBody)))]
 pub async fn get_daemon_models(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
 ) -> ApiResult<AppJson<DaemonModels>> {
     Ok(AppJson(service::daemon_models(&state).await?))
 }
@@ -60,7 +61,7 @@ pub async fn get_daemon_models(
     responses((status = 200, description = "Models on disk", body = ItemList<LocalModel>)))]
 pub async fn get_models(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
 ) -> ApiResult<AppJson<ItemList<LocalModel>>> {
     Ok(AppJson(ItemList {
         items: service::list(&state).await?,
@@ -73,14 +74,14 @@ pub async fn get_models(
         (status = 404, description = "No such model", body = ErrorBody)))]
 pub async fn delete_model(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<StatusCode> {
     service::delete(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Registers a GGUF file in place from `MODELS_DIR` or an import directory.
+/// Registers a GGUF file in place from `MODELS_DIR` or an import directory (admins only).
 #[utoipa::path(post, path = "/import", tag = "models", request_body = ImportRequest,
     responses((status = 201, description = "Registered", body = LocalModel),
         (status = 422, description = "Not an allowed, readable .gguf file", body = ErrorBody)))]
@@ -100,7 +101,7 @@ pub async fn post_import(
     responses((status = 200, description = "The registry after the scan", body = ItemList<LocalModel>)))]
 pub async fn post_rescan(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    ModelsManager(_who): ModelsManager,
 ) -> ApiResult<AppJson<ItemList<LocalModel>>> {
     super::registry::rescan(&state).await?;
     Ok(AppJson(ItemList {

@@ -268,3 +268,51 @@ on_both_databases! {
         assert_eq!(local_models(&app, &admin).await.len(), 1, "nothing changed");
     }
 }
+
+on_both_databases! {
+    async fn a_user_given_the_models_permission_manages_models_but_imports_nothing(backend: Backend) {
+        let hub = FakeHub::start().await.unwrap();
+        let (app, admin) = app_with_hub(backend, &hub).await;
+        hub.add_repo("acme/t", 1, &[("t.Q4_K_M.gguf", gguf("T", 15, 4096))]);
+        let user = app.user("operator").await;
+        let user_id = user.id.to_string();
+        let grant = |permissions: Value| {
+            let (app, admin, id) = (&app, &admin, user_id.clone());
+            async move {
+                let res = app
+                    .send_as(&admin.access_token, Method::PATCH, &format!("/api/admin/users/{id}"), Some(json!({"permissions": permissions})))
+                    .await;
+                (res.status().as_u16(), res.json::<Value>().await.unwrap())
+            }
+        };
+        let (status, bad) = grant(json!(["models", "root"])).await;
+        assert_eq!(status, 422, "{bad}");
+        assert!(bad["error"]["message"].as_str().unwrap().contains("`root` is not a permission"), "{bad}");
+        let (status, granted) = grant(json!(["models", "models"])).await;
+        assert_eq!((status, granted["permissions"].clone()), (200, json!(["models"])), "{granted}");
+        let res = app.get_as(&user.access_token, "/api/auth/profile").await;
+        assert_eq!(res.json::<Value>().await.unwrap()["permissions"], json!(["models"]));
+
+        let (status, t) = start(&app, &user, json!({"source": "huggingface", "repo": "acme/t", "files": ["t.Q4_K_M.gguf"]})).await;
+        assert_eq!(status, 201, "{t}");
+        let done = settled(&app, &user, t["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(local_models(&app, &user).await.len(), 1);
+        let res = app.get_as(&user.access_token, "/api/models/search?source=huggingface&q=t").await;
+        assert_eq!(res.status(), 200);
+        // A path on the server's disk stays for admins.
+        let res = app
+            .send_as(&user.access_token, Method::POST, "/api/models/import", Some(json!({"path": "/tmp/x.gguf"})))
+            .await;
+        assert_eq!(res.status(), 403);
+        assert!(res.text().await.unwrap().contains("administrators only"));
+        // Other admin pages stay closed.
+        assert_eq!(app.get_as(&user.access_token, "/api/admin/users").await.status(), 403);
+
+        let (status, revoked) = grant(json!([])).await;
+        assert_eq!((status, revoked["permissions"].clone()), (200, json!([])), "{revoked}");
+        let res = app.get_as(&user.access_token, "/api/models").await;
+        assert_eq!(res.status(), 403);
+        assert!(res.text().await.unwrap().contains("`models` permission"));
+    }
+}

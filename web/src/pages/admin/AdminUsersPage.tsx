@@ -253,6 +253,25 @@ export function AdminUsersPage() {
                         ))}
                         {isRole(user.role) ? null : <option value={user.role}>{user.role}</option>}
                       </select>
+                      {user.role !== 'admin' ? (
+                        <label className="checkbox small">
+                          <input
+                            type="checkbox"
+                            checked={user.permissions.includes('models')}
+                            disabled={rowBusy}
+                            aria-label={t('adminUsers.permModelsOf', { username: user.username })}
+                            onChange={(event) => {
+                              const granted = event.target.checked;
+                              const rest = user.permissions.filter((p) => p !== 'models');
+                              void patch(user, { permissions: granted ? [...rest, 'models'] : rest }, (updated) =>
+                                t(granted ? 'adminUsers.permGranted' : 'adminUsers.permRevoked', { username: updated.username }),
+                              );
+                            }}
+                            data-testid="user-perm-models"
+                          />
+                          {t('adminUsers.permModels')}
+                        </label>
+                      ) : null}
                     </td>
                     <td data-label={t('adminUsers.status')}>
                       <span className={`badge ${user.is_active ? 'badge-ok' : 'badge-error'}`} data-testid="user-status">

@@ -105,6 +105,25 @@ describe('admin users page', () => {
     expect(within(row).getByTestId('user-status')).toHaveTextContent('Active');
   });
 
+  it('gives and takes the models permission with a PATCH of the whole list', async () => {
+    const fetchMock = mockApi({
+      ...sessionRoutes(ADMIN),
+      'GET /api/admin/users': () => page([ADMIN, BOB]),
+      'PATCH /api/admin/users/u-bob': ({ body }) => jsonResponse({ ...BOB, ...(body as object) }),
+    });
+    renderApp('/admin/users');
+    const box = await screen.findByRole('checkbox', { name: 'bob may manage models' });
+    // An admin may manage everything: no box on the admin's row.
+    expect(screen.getAllByTestId('user-perm-models')).toHaveLength(1);
+    await userEvent.click(box);
+    expect(await screen.findByTestId('users-message')).toHaveTextContent('bob may now manage models.');
+    expect(box).toBeChecked();
+    await userEvent.click(box);
+    await waitFor(() => expect(box).not.toBeChecked());
+    const patches = callsTo(fetchMock, 'PATCH /api/admin/users/u-bob').map((c) => c.body);
+    expect(patches).toEqual([{ permissions: ['models'] }, { permissions: [] }]);
+  });
+
   it('disables and enables a user', async () => {
     const fetchMock = mockApi({
       ...sessionRoutes(ADMIN),

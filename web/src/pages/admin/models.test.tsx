@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import i18n from '../../i18n/index.ts';
 import type { Download, LocalModel } from '../../api/models.ts';
-import { ADMIN, callsTo, errorResponse, jsonResponse, mockApi, renderApp, setSessionCookie } from '../../test/helpers.tsx';
+import { ADMIN, USER, callsTo, errorResponse, jsonResponse, mockApi, renderApp, setSessionCookie } from '../../test/helpers.tsx';
 import { controlledSse, sseEvent } from '../../test/sse.ts';
 
 beforeEach(async () => {
@@ -197,6 +197,29 @@ describe('admin models', () => {
     await userEvent.click(screen.getByTestId('daemon-pull'));
     expect(await screen.findByTestId('download-row')).toHaveTextContent('llama3.2:1b (Ollama daemon)');
     expect(callsTo(fetchMock, 'POST /api/downloads')[0].body).toEqual({ source: 'ollama_daemon', model: 'llama3.2:1b' });
+  });
+
+  it('opens to a user with the models permission, with the models tab only', async () => {
+    mockApi({
+      'GET /api/auth/profile': () => jsonResponse({ ...USER, permissions: ['models'] }),
+      'GET /api/downloads': () => jsonResponse({ items: [] }),
+      'GET /api/downloads/events': () => controlledSse().response,
+      'GET /api/models': () => jsonResponse({ items: [MODEL] }),
+      'GET /api/models/ollama': () => errorResponse(409, 'conflict', 'no Ollama daemon is configured: set OLLAMA_HOST'),
+    });
+    renderApp('/admin/models');
+    expect(await screen.findByTestId('local-model')).toBeInTheDocument();
+    expect(screen.getByTestId('admin-tab-models')).toBeInTheDocument();
+    expect(screen.queryByTestId('admin-tab-users')).toBeNull();
+    expect(screen.getByTestId('nav-models')).toHaveAttribute('href', '/admin/models');
+    expect(screen.queryByTestId('nav-admin')).toBeNull();
+  });
+
+  it('is 403 for a user without the models permission', async () => {
+    mockApi({ 'GET /api/auth/profile': () => jsonResponse(USER) });
+    renderApp('/admin/models');
+    expect(await screen.findByTestId('forbidden')).toBeInTheDocument();
+    expect(screen.queryByTestId('nav-models')).toBeNull();
   });
 
   it('is in Chinese too', async () => {

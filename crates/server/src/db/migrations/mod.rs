@@ -18,6 +18,7 @@ mod m20261206_000002_metering;
 mod m20261206_000003_usage_daily;
 mod m20261207_000001_models;
 mod m20261208_000001_download_sync;
+mod m20261208_000002_user_permissions;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_usage_daily::Migration),
             Box::new(m20261207_000001_models::Migration),
             Box::new(m20261208_000001_download_sync::Migration),
+            Box::new(m20261208_000002_user_permissions::Migration),
         ]
     }
 }
