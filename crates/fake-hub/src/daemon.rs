@@ -84,6 +84,10 @@ pub async fn pull(State(hub): State<Shared>, body: Bytes) -> Response {
     };
     let key = registry_key(name);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "test infrastructure: the pull ends when its client goes"
+    )]
     tokio::spawn(async move { progress(&hub, &key, &tx).await });
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))

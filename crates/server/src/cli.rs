@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `backup`, `config check`. Configuration
+//! The command line: `serve` (default), `migrate`, `backup`, `config check`, `engine` (one
+//! model served by the built-in engine). Configuration
 //! errors print one line naming the key and exit with status 2; runtime failures exit with 1.
 
 use std::collections::HashMap;
@@ -73,6 +74,8 @@ enum Command {
         #[arg(long)]
         new_key_stdin: bool,
     },
+    /// Serve one GGUF model with the built-in engine (what deployments run as a child process).
+    Engine(crate::engine_cmd::EngineArgs),
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -95,6 +98,10 @@ pub fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = Cli::parse();
+    let command = match cli.command {
+        Some(Command::Engine(args)) => return crate::engine_cmd::run(args),
+        other => other,
+    };
     let config = match load_config(&cli.global) {
         Ok(c) => c,
         Err(err) => {
@@ -104,7 +111,7 @@ pub fn main() -> ExitCode {
     };
     if let Some(Command::Config {
         action: ConfigAction::Check,
-    }) = &cli.command
+    }) = &command
     {
         println!("configuration is valid; effective values:");
         for (key, value) in config.describe() {
@@ -129,7 +136,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config));
+    let result = runtime.block_on(run(command.unwrap_or(Command::Serve), config));
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -338,7 +345,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::RotateEncryptionKey { new_key_stdin } => {
             return rotate_encryption_key(&config, new_key_stdin).await;
         }
-        Command::Config { .. } => {}
+        // Handled before the configuration is read.
+        Command::Config { .. } | Command::Engine(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

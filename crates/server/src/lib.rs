@@ -15,6 +15,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod downloads;
+pub mod engine_cmd;
 pub mod error;
 pub mod extract;
 pub mod files;

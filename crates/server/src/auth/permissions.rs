@@ -42,7 +42,7 @@ pub fn stored_form(names: &[String]) -> Result<String, ApiError> {
         let p = Permission::parse(name.trim()).ok_or_else(|| {
             ApiError::field(
                 "permissions",
-                &format!("`{name}` is not a permission; known: models"),
+                format!("`{name}` is not a permission; known: models"),
             )
         })?;
         if !kept.contains(&p) {

@@ -35,7 +35,7 @@ pub async fn create(
         .map(str::trim)
         .ok_or_else(|| ApiError::field("model", "name the Ollama model, e.g. qwen2.5:0.5b"))?;
     let (ns, name, tag) = crate::models::names::ollama_name(model)
-        .map_err(|e| ApiError::field("model", &e.to_string()))?;
+        .map_err(|e| ApiError::field("model", e.to_string()))?;
     let label = if ns == "library" {
         format!("{name}:{tag}")
     } else {
@@ -88,7 +88,8 @@ pub async fn run(
         .map_err(|e| FetchError::Failed(e.to_string()))?;
     let total = Arc::new(AtomicU64::new(task.total_bytes.max(0) as u64));
     let recording = stop.child_token();
-    let recorder = tokio::spawn(record(
+    let mut recorder = tokio::task::JoinSet::new();
+    recorder.spawn(record(
         state.clone(),
         task.id,
         done.clone(),
@@ -102,7 +103,7 @@ pub async fn run(
         })
         .await;
     recording.cancel();
-    let _ = recorder.await;
+    recorder.join_all().await;
     store_progress(state, task.id, &done, &total).await?;
     match pulled {
         Ok(true) => Ok(()),

@@ -257,7 +257,8 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
         let hashed = CancellationToken::new();
         let mut hashing = tokio::task::JoinSet::new();
         hashing.spawn(super::verify::hash_prefix(shared.clone(), hashed.clone()));
-        let syncing = tokio::spawn(durable::syncer(
+        let mut syncing = tokio::task::JoinSet::new();
+        syncing.spawn(durable::syncer(
             job.db.clone(),
             shared.clone(),
             row.id,
@@ -265,10 +266,10 @@ pub async fn fetch(job: &FileJob, mut row: FileRow) -> Result<FileRow, FetchErro
         ));
         let outcome = run_workers(job, &shared, &mut row).await;
         hashed.cancel();
-        match syncing.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "a download's data could not be synced"),
-            Err(e) => tracing::warn!(error = %e, "a download's sync task failed"),
+        match syncing.join_next().await {
+            Some(Ok(Ok(()))) | None => {}
+            Some(Ok(Err(e))) => tracing::warn!(error = %e, "a download's data could not be synced"),
+            Some(Err(e)) => tracing::warn!(error = %e, "a download's sync task failed"),
         }
         let digest = match hashing.join_next().await {
             Some(Ok(digest)) => digest,

@@ -43,6 +43,13 @@ pub struct OllamaDaemon {
     client: reqwest::Client,
 }
 
+const NULL: Value = Value::Null;
+
+/// `value[key]`, `null` when absent.
+fn field<'a>(value: &'a Value, key: &str) -> &'a Value {
+    value.get(key).unwrap_or(&NULL)
+}
+
 fn text(value: &Value, key: &str) -> Option<String> {
     value[key]
         .as_str()
@@ -68,14 +75,14 @@ impl OllamaDaemon {
             .get(source::endpoint(&self.base, &["api", "tags"]))
             .timeout(std::time::Duration::from_secs(30));
         let tags = source::json(request, "the Ollama daemon's model list").await?;
-        let models = tags["models"].as_array().cloned().unwrap_or_default();
+        let models = field(&tags, "models").as_array().cloned().unwrap_or_default();
         Ok(models
             .iter()
             .filter_map(|m| {
-                let details = &m["details"];
+                let details = field(m, "details");
                 Some(DaemonModel {
                     name: text(m, "name").or_else(|| text(m, "model"))?,
-                    size_bytes: m["size"].as_u64().unwrap_or(0),
+                    size_bytes: field(m, "size").as_u64().unwrap_or(0),
                     digest: text(m, "digest").unwrap_or_default(),
                     format: text(details, "format"),
                     family: text(details, "family"),
@@ -162,7 +169,7 @@ fn step(
             "the Ollama daemon sent a line that is not JSON: {e}"
         ))
     })?;
-    if let Some(error) = value["error"].as_str() {
+    if let Some(error) = field(&value, "error").as_str() {
         let message = format!("the Ollama daemon refused the pull: {error}");
         return Err(if error.contains("does not exist") {
             SourceError::NotFound(message)
@@ -170,11 +177,11 @@ fn step(
             SourceError::Upstream(message)
         });
     }
-    if let (Some(digest), Some(total)) = (value["digest"].as_str(), value["total"].as_u64()) {
-        let completed = value["completed"].as_u64().unwrap_or(0).min(total);
+    if let (Some(digest), Some(total)) = (field(&value, "digest").as_str(), field(&value, "total").as_u64()) {
+        let completed = field(&value, "completed").as_u64().unwrap_or(0).min(total);
         layers.insert(digest.to_owned(), (completed, total));
     }
-    Ok(value["status"].as_str() == Some("success"))
+    Ok(field(&value, "status").as_str() == Some("success"))
 }
 
 #[cfg(test)]
