@@ -63,6 +63,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/files", crate::files::router())
         .nest("/models", crate::models::router())
         .nest("/downloads", crate::downloads::router())
+        .nest("/deployments", crate::deployments::router())
         .nest("/llm", crate::chat::router())
         .nest("/share", crate::chat::share_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -163,6 +164,7 @@ impl Application {
                 config_models.concurrency,
                 config_gateway_allow,
             )?,
+            deployments: crate::deployments::Supervisors::new()?,
         });
         if let Some(client) = redis_client {
             crate::cluster::spawn_listener(&state, client);
@@ -176,6 +178,7 @@ impl Application {
         let models = crate::models::registry::rescan(&state).await?;
         tracing::info!(models, dir = %state.config.models.dir.display(), "model registry scanned");
         crate::downloads::engine::resume_all(&state).await?;
+        crate::deployments::service::resume_all(&state).await?;
         Ok(Self { listener, state })
     }
 

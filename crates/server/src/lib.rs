@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod deployments;
 pub mod downloads;
 pub mod engine_cmd;
 pub mod error;

@@ -54,6 +54,8 @@ pub struct AppInner {
     pub hubs: crate::models::Hubs,
     /// Downloads running or queued.
     pub downloads: crate::downloads::DownloadState,
+    /// Deployments being supervised.
+    pub deployments: crate::deployments::Supervisors,
 }
 
 impl AppState {

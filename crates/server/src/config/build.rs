@@ -150,6 +150,7 @@ impl Config {
                 .transpose()?,
             database: database(&l, &data_dir)?,
             models: models(&l, &data_dir)?,
+            deployments: crate::deployments::DeploymentsConfig::new(&data_dir),
             data_dir,
             redis_url: l
                 .get("redis_url")

@@ -47,6 +47,8 @@ pub struct Config {
     pub gateway: crate::llm::LlmConfig,
     /// Model downloads, hubs and the local registry.
     pub models: crate::models::ModelsConfig,
+    /// Local deployments.
+    pub deployments: crate::deployments::DeploymentsConfig,
     /// Model for conversation titles (`None`: the conversation's model).
     pub chat_title_model: Option<String>,
 }

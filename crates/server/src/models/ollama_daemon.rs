@@ -75,7 +75,10 @@ impl OllamaDaemon {
             .get(source::endpoint(&self.base, &["api", "tags"]))
             .timeout(std::time::Duration::from_secs(30));
         let tags = source::json(request, "the Ollama daemon's model list").await?;
-        let models = field(&tags, "models").as_array().cloned().unwrap_or_default();
+        let models = field(&tags, "models")
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         Ok(models
             .iter()
             .filter_map(|m| {
@@ -177,7 +180,10 @@ fn step(
             SourceError::Upstream(message)
         });
     }
-    if let (Some(digest), Some(total)) = (field(&value, "digest").as_str(), field(&value, "total").as_u64()) {
+    if let (Some(digest), Some(total)) = (
+        field(&value, "digest").as_str(),
+        field(&value, "total").as_u64(),
+    ) {
         let completed = field(&value, "completed").as_u64().unwrap_or(0).min(total);
         layers.insert(digest.to_owned(), (completed, total));
     }

@@ -99,11 +99,20 @@ pub async fn list(state: &AppState) -> Result<Vec<LocalModel>, ApiError> {
         .collect())
 }
 
-/// Deletes a model: its files when they lie in `MODELS_DIR`, else (imported) only its row.
+/// Deletes a model: its files when they lie in `MODELS_DIR`, else (imported) only its row;
+/// refused while a deployment uses it.
 pub async fn delete(state: &AppState, id: Uuid) -> Result<(), ApiError> {
     let model = store::get(&state.db.conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no model {id}")))?;
+    let users = crate::deployments::store::of_model(&state.db.conn, id).await?;
+    if !users.is_empty() {
+        let names: Vec<&str> = users.iter().map(|d| d.name.as_str()).collect();
+        return Err(ApiError::Conflict(format!(
+            "the model is used by the deployment(s) {}; delete them first",
+            names.join(", ")
+        )));
+    }
     if !Path::new(&model.path).is_absolute() {
         let dir = &state.config.models.dir;
         let main = dir.join(&model.path);

@@ -21,7 +21,7 @@ pub fn key_context(key_id: Uuid) -> String {
 }
 
 /// A new key row, encrypted.
-pub(super) fn new_key(state: &AppState, provider_id: Uuid, key: &str) -> ApiResult<ProviderKey> {
+pub fn new_key(state: &AppState, provider_id: Uuid, key: &str) -> ApiResult<ProviderKey> {
     let id = Uuid::now_v7();
     Ok(ProviderKey {
         id,

@@ -26,6 +26,7 @@ mod admin;
 mod api_keys;
 mod chat;
 mod chat_search;
+mod deployments;
 mod downloads;
 mod errors;
 mod files;

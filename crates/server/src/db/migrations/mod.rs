@@ -19,6 +19,7 @@ mod m20261206_000003_usage_daily;
 mod m20261207_000001_models;
 mod m20261208_000001_download_sync;
 mod m20261208_000002_user_permissions;
+mod m20261208_000003_deployments;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_models::Migration),
             Box::new(m20261208_000001_download_sync::Migration),
             Box::new(m20261208_000002_user_permissions::Migration),
+            Box::new(m20261208_000003_deployments::Migration),
         ]
     }
 }

@@ -1,0 +1,94 @@
+//! A deployment's route: a shared provider (OpenAI-compatible, `Local: {name}`) created with the
+//! deployment and its own bearer key, pointed at the process's port and enabled while it runs,
+//! disabled when it stops, deleted with it. So a local model is in `/v1/models`, the chat
+//! picker and the usage log like any other, and only requests that come through us carry the
+//! key the process wants.
+
+use chrono::Utc;
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::error::ApiResult;
+use crate::providers::store::{self as pstore, Provider};
+use crate::state::AppState;
+
+/// The provider's name for a deployment.
+pub fn provider_name(deployment: &str) -> String {
+    format!("Local: {deployment}")
+}
+
+/// A new, random bearer key for a deployment's process.
+pub fn new_key() -> String {
+    format!(
+        "llmm-local-{}{}",
+        Uuid::new_v4().simple(),
+        Uuid::new_v4().simple()
+    )
+}
+
+/// Creates the (disabled) provider and its key; returns the provider's id.
+pub async fn create(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    name: &str,
+    key: &str,
+) -> ApiResult<Uuid> {
+    let now = Utc::now();
+    let provider = Provider {
+        id: Uuid::now_v7(),
+        owner_id: None,
+        name: provider_name(name),
+        kind: llm_adapters::types::ProviderKind::OpenaiCompatible
+            .as_str()
+            .to_owned(),
+        base_url: "http://127.0.0.1:1/v1".to_owned(),
+        api_version: None,
+        models: serde_json::json!([name]).to_string(),
+        model_aliases: "{}".to_owned(),
+        default_params: "{}".to_owned(),
+        timeout_secs: 300,
+        priority: 0,
+        weight: 1,
+        enabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let provider = pstore::insert_provider(db, provider).await?;
+    pstore::insert_key(
+        db,
+        crate::providers::keys::new_key(state, provider.id, key)?,
+    )
+    .await?;
+    Ok(provider.id)
+}
+
+/// Points the route at `port` and opens it (`Some`), or closes it (`None`).
+pub async fn route(
+    state: &AppState,
+    provider_id: Option<Uuid>,
+    port: Option<u16>,
+) -> anyhow::Result<()> {
+    let Some(id) = provider_id else { return Ok(()) };
+    let Some(mut p) = pstore::get_provider(&state.db.conn, id).await? else {
+        return Ok(());
+    };
+    p.enabled = port.is_some();
+    if let Some(port) = port {
+        p.base_url = format!("http://127.0.0.1:{port}/v1");
+    }
+    p.updated_at = Utc::now();
+    pstore::update_provider(&state.db.conn, p).await?;
+    state.outbound.forget(id);
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
+    Ok(())
+}
+
+/// Deletes the route with its keys.
+pub async fn remove(db: &impl ConnectionTrait, provider_id: Option<Uuid>) -> anyhow::Result<()> {
+    let Some(id) = provider_id else { return Ok(()) };
+    for key in pstore::list_keys(db, &[id]).await? {
+        pstore::delete_key(db, id, key.id).await?;
+    }
+    pstore::delete_provider(db, id).await?;
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! Deployment rules: a request is checked (name, backend, the model — for the built-in engine,
+//! whether it can serve it at all —, options, whether the model fits in memory), stored with
+//! its route in one transaction, and started; start, stop, restart and delete act on the
+//! supervisor; a restart of the server starts again what should run.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+use super::store::{self, DeploymentRow};
+use super::types::{CreateDeploymentRequest, DeploymentView};
+use super::{backend, register, status};
+use crate::audit::{self, AuditEvent};
+use crate::auth::service::{AuthContext, ClientInfo};
+use crate::error::ApiError;
+use crate::models::store::ModelRow;
+use crate::state::AppState;
+
+/// What a process needs that is not in its row.
+pub struct Prepared {
+    /// The model file.
+    pub model: PathBuf,
+    /// Its bearer key.
+    pub key: String,
+}
+
+fn model_path(state: &AppState, model: &ModelRow) -> PathBuf {
+    let path = Path::new(&model.path);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        state.config.models.dir.join(path)
+    }
+}
+
+/// The model file and the key of `row`'s process.
+pub async fn launch_for(state: &AppState, row: &DeploymentRow) -> Result<Prepared, String> {
+    let model = crate::models::store::get(&state.db.conn, row.model_id)
+        .await
+        .map_err(|e| format!("cannot read the model: {e}"))?
+        .ok_or("its model was removed from the registry")?;
+    let keys = match row.provider_id {
+        Some(id) => crate::providers::store::list_keys(&state.db.conn, &[id])
+            .await
+            .map_err(|e| format!("cannot read its key: {e}"))?,
+        None => Vec::new(),
+    };
+    let key = keys
+        .first()
+        .map(|k| crate::providers::keys::decrypt_key(state, k))
+        .transpose()
+        .map_err(|e| format!("cannot decrypt its key: {e}"))?
+        .map(|k| k.expose_secret().to_owned())
+        .ok_or("its route has no key")?;
+    Ok(Prepared {
+        model: model_path(state, &model),
+        key,
+    })
+}
+
+/// Free memory as the kernel counts it (`MemAvailable`), if it says.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn gib(bytes: u64) -> String {
+    format!("{:.2} GiB", bytes as f64 / f64::from(1u32 << 30))
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "name",
+            "must be 1-64 characters of a-z, 0-9, `.`, `_`, `-`",
+        ))
+    }
+}
+
+fn check_options(req: &CreateDeploymentRequest) -> Result<(), ApiError> {
+    if !backend::BACKENDS.contains(&req.backend.as_str()) {
+        return Err(ApiError::field(
+            "backend",
+            format!(
+                "`{}` is not available; use builtin or custom (a command template)",
+                req.backend
+            ),
+        ));
+    }
+    if req.backend == "custom" && req.command.first().is_none_or(|p| p.trim().is_empty()) {
+        return Err(ApiError::field(
+            "command",
+            "a custom backend needs its command line, program first",
+        ));
+    }
+    let long = |v: &[String]| v.len() > 64 || v.iter().any(|a| a.len() > 512);
+    if long(&req.command) || long(&req.args) {
+        return Err(ApiError::field(
+            "args",
+            "at most 64 arguments of at most 512 characters",
+        ));
+    }
+    if req.port.is_some_and(|p| p < 1024) {
+        return Err(ApiError::field("port", "must be 1024 or above"));
+    }
+    if req
+        .context_length
+        .is_some_and(|c| !(16..=1 << 20).contains(&c))
+    {
+        return Err(ApiError::field(
+            "context_length",
+            "must be between 16 and 1048576",
+        ));
+    }
+    if req.parallel.is_some_and(|p| !(1..=32).contains(&p)) {
+        return Err(ApiError::field("parallel", "must be between 1 and 32"));
+    }
+    if req.threads.is_some_and(|t| !(1..=512).contains(&t)) {
+        return Err(ApiError::field("threads", "must be between 1 and 512"));
+    }
+    Ok(())
+}
+
+/// Refuses a model the built-in engine cannot serve, with its reason.
+async fn check_servable(path: PathBuf) -> Result<(), ApiError> {
+    let checked = tokio::task::spawn_blocking(move || {
+        let content = llm_engine::load::read_content(&path)?;
+        llm_engine::load::inspect(&path, &content).map(|_| ())
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    checked.map_err(|e| ApiError::field("model_id", e.to_string()))
+}
+
+/// The model's weights and a share for the context must fit in the memory that is free.
+fn check_memory(model: &ModelRow, ctx: Option<u32>) -> Result<(), ApiError> {
+    let Some(free) = available_memory() else {
+        return Ok(());
+    };
+    let weights = model.size_bytes.max(0) as u64;
+    // Working memory and the KV cache: a tenth of the weights plus 1 MiB per 16 tokens.
+    let cache = weights / 10 + u64::from(ctx.unwrap_or(4096)) * (1 << 16);
+    let needed = weights + cache;
+    if needed > free {
+        return Err(ApiError::Conflict(format!(
+            "the model needs about {} ({} of weights and {} for the context), {} of memory is free",
+            gib(needed),
+            gib(weights),
+            gib(cache),
+            gib(free)
+        )));
+    }
+    Ok(())
+}
+
+/// Checks, stores (with its route, in one transaction) and starts a deployment.
+pub async fn create(
+    state: &AppState,
+    actor: &AuthContext,
+    req: CreateDeploymentRequest,
+    client: &ClientInfo,
+) -> Result<DeploymentView, ApiError> {
+    check_name(&req.name)?;
+    check_options(&req)?;
+    let db = &state.db.conn;
+    let model = crate::models::store::get(db, req.model_id)
+        .await?
+        .ok_or_else(|| ApiError::field("model_id", "no such model in the local registry"))?;
+    if let Some(error) = &model.error {
+        return Err(ApiError::field(
+            "model_id",
+            format!("the model file is invalid: {error}"),
+        ));
+    }
+    if req.backend == "builtin" {
+        check_servable(model_path(state, &model)).await?;
+    }
+    check_memory(&model, req.context_length)?;
+    let key = register::new_key();
+    let txn = db.begin().await?;
+    if store::name_taken(&txn, &req.name).await?
+        || crate::providers::store::name_taken(
+            &txn,
+            None,
+            &register::provider_name(&req.name),
+            None,
+        )
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "a deployment or provider named `{}` exists",
+            req.name
+        )));
+    }
+    let provider_id = register::create(state, &txn, &req.name, &key).await?;
+    let now = Utc::now();
+    let should_run = req.start.unwrap_or(true);
+    let row = store::insert(
+        &txn,
+        DeploymentRow {
+            id: Uuid::now_v7(),
+            name: req.name.clone(),
+            model_id: model.id,
+            backend: req.backend.clone(),
+            command: serde_json::to_string(&req.command).map_err(anyhow::Error::from)?,
+            status: status::STOPPED.to_owned(),
+            should_run,
+            fixed_port: req.port.map(i32::from),
+            port: None,
+            pid: None,
+            context_length: req.context_length.map(|c| c as i32),
+            parallel: req.parallel.unwrap_or(4) as i32,
+            threads: req.threads.map(|t| t as i32),
+            args: serde_json::to_string(&req.args).map_err(anyhow::Error::from)?,
+            restarts: 0,
+            last_error: None,
+            provider_id: Some(provider_id),
+            created_by: Some(actor.user.id),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    audit::record(&txn, AuditEvent::new("deployment.created", Some(actor.user.id), client.ip.clone())
+        .target("deployment", row.id)
+        .details(serde_json::json!({ "name": row.name, "model_id": row.model_id, "backend": row.backend })))
+    .await?;
+    txn.commit().await?;
+    if should_run {
+        state.deployments.start(state, row.id);
+    }
+    Ok(row.into())
+}
+
+/// One deployment.
+pub async fn get(state: &AppState, id: Uuid) -> Result<DeploymentRow, ApiError> {
+    store::get(&state.db.conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no deployment {id}")))
+}
+
+/// Every deployment.
+pub async fn list(state: &AppState) -> Result<Vec<DeploymentView>, ApiError> {
+    Ok(store::list(&state.db.conn)
+        .await?
+        .into_iter()
+        .map(DeploymentView::from)
+        .collect())
+}
+
+/// Starts (or keeps running) a deployment.
+pub async fn start(state: &AppState, id: Uuid) -> Result<DeploymentView, ApiError> {
+    let row = get(state, id).await?;
+    store::set_should_run(&state.db.conn, id, true).await?;
+    if row.status == status::FAILED {
+        let restarts = row.restarts;
+        store::set_run_state(
+            &state.db.conn,
+            id,
+            store::RunState {
+                status: status::STOPPED.into(),
+                restarts,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    state.deployments.start(state, id);
+    Ok(get(state, id).await?.into())
+}
+
+/// Stops a deployment (SIGTERM, then SIGKILL) and closes its route.
+pub async fn stop(state: &AppState, id: Uuid) -> Result<DeploymentView, ApiError> {
+    get(state, id).await?;
+    store::set_should_run(&state.db.conn, id, false).await?;
+    state.deployments.stop(id).await;
+    Ok(get(state, id).await?.into())
+}
+
+/// Stops and starts a deployment.
+pub async fn restart(state: &AppState, id: Uuid) -> Result<DeploymentView, ApiError> {
+    get(state, id).await?;
+    state.deployments.stop(id).await;
+    start(state, id).await
+}
+
+/// Stops a deployment and deletes it with its route.
+pub async fn delete(
+    state: &AppState,
+    actor: &AuthContext,
+    id: Uuid,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let row = get(state, id).await?;
+    store::set_should_run(&state.db.conn, id, false).await?;
+    state.deployments.stop(id).await;
+    let txn = state.db.conn.begin().await?;
+    register::remove(&txn, row.provider_id).await?;
+    store::delete(&txn, id).await?;
+    audit::record(
+        &txn,
+        AuditEvent::new("deployment.deleted", Some(actor.user.id), client.ip.clone())
+            .target("deployment", id)
+            .details(serde_json::json!({ "name": row.name })),
+    )
+    .await?;
+    txn.commit().await?;
+    crate::cluster::changed(state, crate::cluster::Topic::Providers);
+    Ok(())
+}
+
+/// At start: what should run runs again; what was left running by a server that died is
+/// marked stopped first.
+pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
+    for row in store::list(&state.db.conn).await? {
+        if row.status != status::STOPPED && row.status != status::FAILED {
+            let s = store::RunState {
+                status: status::STOPPED.into(),
+                restarts: row.restarts,
+                last_error: row.last_error.clone(),
+                ..Default::default()
+            };
+            store::set_run_state(&state.db.conn, row.id, s).await?;
+            register::route(state, row.provider_id, None).await?;
+        }
+        if row.should_run {
+            tracing::info!(deployment = %row.name, "deployment: starting again");
+            state.deployments.start(state, row.id);
+        }
+    }
+    Ok(())
+}

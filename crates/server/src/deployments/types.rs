@@ -1,0 +1,117 @@
+//! Request and response bodies of `/api/deployments`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::store::DeploymentRow;
+
+/// `POST /api/deployments`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDeploymentRequest {
+    /// Unique; also the model id clients ask for (`a-z`, `0-9`, `.`, `_`, `-`).
+    pub name: String,
+    /// A model of the local registry.
+    pub model_id: Uuid,
+    /// `builtin` (the engine in this binary) or `custom` (a command template).
+    pub backend: String,
+    /// For `custom`: the command line, program first, with `{model_path}`, `{port}`, `{ctx}`,
+    /// `{name}`, `{parallel}`, `{threads}` placeholders.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// A fixed port (default: a free one at each start).
+    pub port: Option<u16>,
+    /// Context length (default: the model's).
+    pub context_length: Option<u32>,
+    /// Requests decoded at once (built-in engine; default 4).
+    pub parallel: Option<u32>,
+    /// CPU threads (default: all cores).
+    pub threads: Option<u32>,
+    /// Extra arguments (placeholders allowed).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Start at once (default `true`).
+    pub start: Option<bool>,
+}
+
+/// A deployment as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeploymentView {
+    /// Id.
+    pub id: Uuid,
+    /// Name (the model id in `/v1`).
+    pub name: String,
+    /// The model served.
+    pub model_id: Uuid,
+    /// `builtin` or `custom`.
+    pub backend: String,
+    /// The command template (custom).
+    pub command: Vec<String>,
+    /// stopped, starting, running, unhealthy, failed.
+    pub status: String,
+    /// Whether it should run.
+    pub should_run: bool,
+    /// Port of the running process.
+    pub port: Option<i32>,
+    /// Its process id.
+    pub pid: Option<i32>,
+    /// Restarts after crashes.
+    pub restarts: i32,
+    /// Why it last stopped or failed.
+    pub last_error: Option<String>,
+    /// Context length asked for.
+    pub context_length: Option<i32>,
+    /// Requests decoded at once.
+    pub parallel: i32,
+    /// CPU threads.
+    pub threads: Option<i32>,
+    /// Extra arguments.
+    pub args: Vec<String>,
+    /// The shared provider it is routed through.
+    pub provider_id: Option<Uuid>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DeploymentRow> for DeploymentView {
+    fn from(r: DeploymentRow) -> Self {
+        Self {
+            command: serde_json::from_str(&r.command).unwrap_or_default(),
+            args: serde_json::from_str(&r.args).unwrap_or_default(),
+            id: r.id,
+            name: r.name,
+            model_id: r.model_id,
+            backend: r.backend,
+            status: r.status,
+            should_run: r.should_run,
+            port: r.port,
+            pid: r.pid,
+            restarts: r.restarts,
+            last_error: r.last_error,
+            context_length: r.context_length,
+            parallel: r.parallel,
+            threads: r.threads,
+            provider_id: r.provider_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Query of `GET /api/deployments/{id}/logs`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LogsQuery {
+    /// Lines from the end (default 200, at most 2000).
+    pub tail: Option<usize>,
+    /// Keep the stream open and send new lines (server-sent events).
+    pub follow: Option<bool>,
+}
+
+/// `GET /api/deployments/{id}/logs` without `follow`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogsResponse {
+    /// The last lines, oldest first.
+    pub lines: Vec<String>,
+}
