@@ -9,6 +9,7 @@ import { AdminGuestChatPage } from './pages/admin/AdminGuestChatPage.tsx';
 import { AdminLayout } from './pages/admin/AdminLayout.tsx';
 import { AdminMessagesPage } from './pages/admin/AdminMessagesPage.tsx';
 import { AdminModelsPage } from './pages/admin/AdminModelsPage.tsx';
+import { AdminDeploymentsPage } from './pages/admin/AdminDeploymentsPage.tsx';
 import { AdminProvidersPage } from './pages/admin/AdminProvidersPage.tsx';
 import { AdminUsagePage } from './pages/admin/AdminUsagePage.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
@@ -107,6 +108,7 @@ export const routes: RouteObject[] = [
                   { path: 'guest-chat', element: <AdminGuestChatPage /> },
                   { path: 'messages', element: <AdminMessagesPage /> },
                   { path: 'usage', element: <AdminUsagePage /> },
+                  { path: 'deployments', element: <AdminDeploymentsPage /> },
                 ],
               },
             ],

@@ -1,5 +1,5 @@
 // Admin frame: heading and section links (users, providers, audit log, registration, guest
-// chat, messages, usage and prices, models); a user with the `models` permission sees models only.
+// chat, messages, usage and prices, models, deployments); a user with the `models` permission sees models only.
 
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
@@ -47,6 +47,11 @@ export function AdminLayout() {
         <NavLink to="/admin/models" className="tab" data-testid="admin-tab-models">
           {t('admin.models')}
         </NavLink>
+        {isAdmin ? (
+          <NavLink to="/admin/deployments" className="tab" data-testid="admin-tab-deployments">
+            {t('admin.deployments')}
+          </NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </div>

@@ -1,0 +1,99 @@
+// Deployments → deploy: a valid model of the local registry, a name (the model id in /v1),
+// the backend (the built-in engine, or a command template one argument per line), context
+// length, parallel requests and CPU threads. The server checks whether the model can be served
+// and fits in memory, and says why not.
+
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { createDeployment, type Deployment, type NewDeployment } from '../../../api/deployments.ts';
+import { formatBytes, type LocalModel } from '../../../api/models.ts';
+import { FormAlert, SelectField, TextAreaField, TextField } from '../../../components/forms.tsx';
+
+function suggestedName(model: LocalModel | undefined): string {
+  if (!model) return '';
+  const stem = model.name.split('/').pop() ?? model.name;
+  return stem.replace(/\.gguf$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 64);
+}
+
+const optionalNumber = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
+
+export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCreated: (d: Deployment) => void }) {
+  const { t } = useTranslation();
+  const usable = models.filter((m) => m.valid);
+  const [modelId, setModelId] = useState('');
+  const [name, setName] = useState('');
+  const [backend, setBackend] = useState<'builtin' | 'custom'>('builtin');
+  const [command, setCommand] = useState('');
+  const [ctx, setCtx] = useState('');
+  const [parallel, setParallel] = useState('');
+  const [threads, setThreads] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const chosen = usable.find((m) => m.id === modelId) ?? usable[0];
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!chosen) return;
+    const body: NewDeployment = {
+      name: name.trim() || suggestedName(chosen),
+      model_id: chosen.id,
+      backend,
+      context_length: optionalNumber(ctx),
+      parallel: optionalNumber(parallel),
+      threads: optionalNumber(threads),
+    };
+    if (backend === 'custom') body.command = command.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    setBusy(true);
+    setError(null);
+    try {
+      onCreated(await createDeployment(body));
+      setName('');
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (usable.length === 0) {
+    return (
+      <section className="card" data-testid="deploy-form">
+        <h2>{t('deployments.deployHeading')}</h2>
+        <p className="muted" data-testid="deploy-no-models">{t('deployments.noModels')}</p>
+      </section>
+    );
+  }
+  return (
+    <section className="card" aria-labelledby="deploy-heading" data-testid="deploy-form">
+      <h2 id="deploy-heading">{t('deployments.deployHeading')}</h2>
+      <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+        <SelectField label={t('deployments.model')} value={chosen?.id ?? ''} onChange={(e) => setModelId(e.target.value)} testId="deploy-model">
+          {usable.map((m) => (
+            <option key={m.id} value={m.id}>
+              {`${m.name} · ${formatBytes(m.size_bytes)}${m.quantization ? ` · ${m.quantization}` : ''}`}
+            </option>
+          ))}
+        </SelectField>
+        <TextField label={t('deployments.name')} value={name} onChange={(e) => setName(e.target.value)} placeholder={suggestedName(chosen)} hint={t('deployments.nameHint')} testId="deploy-name" />
+        <SelectField label={t('deployments.backend')} value={backend} onChange={(e) => setBackend(e.target.value as 'builtin' | 'custom')} testId="deploy-backend">
+          <option value="builtin">{t('deployments.builtin')}</option>
+          <option value="custom">{t('deployments.custom')}</option>
+        </SelectField>
+        {backend === 'custom' ? (
+          <TextAreaField label={t('deployments.command')} value={command} onChange={(e) => setCommand(e.target.value)} rows={4} placeholder={'llama-server\n-m\n{model_path}\n--port\n{port}'} hint={t('deployments.commandHint')} testId="deploy-command" />
+        ) : null}
+        <div className="form-inline">
+          <TextField label={t('deployments.context')} type="number" min={16} value={ctx} onChange={(e) => setCtx(e.target.value)} placeholder={chosen?.context_length ? String(chosen.context_length) : ''} testId="deploy-ctx" />
+          <TextField label={t('deployments.parallel')} type="number" min={1} max={32} value={parallel} onChange={(e) => setParallel(e.target.value)} placeholder="4" testId="deploy-parallel" />
+          <TextField label={t('deployments.threads')} type="number" min={1} value={threads} onChange={(e) => setThreads(e.target.value)} placeholder={t('deployments.allCores')} testId="deploy-threads" />
+        </div>
+        {error !== null ? <FormAlert error={error} testId="deploy-error" /> : null}
+        <div className="form-actions">
+          <button type="submit" className="button" disabled={busy} data-testid="deploy-submit">
+            {t('deployments.deploy')}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
