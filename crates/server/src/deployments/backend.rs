@@ -1,5 +1,5 @@
 //! How a deployment's process is started: the built-in engine (this binary's `engine`
-//! subcommand) or an admin's command template, with `{model_path}`, `{port}`, `{ctx}`,
+//! subcommand), llama.cpp's `llama-server` (`LLAMA_CPP_SERVER`), or an admin's command template, with `{model_path}`, `{port}`, `{ctx}`,
 //! `{name}`, `{parallel}`, `{threads}` filled in. Commands run without a shell (each argument
 //! stays one argument, whatever a name holds) in a clean environment: `PATH`, `HOME`, `LANG`
 //! and what the backend needs (its bearer key in `LLM_ENGINE_API_KEY`, the thread count).
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::store::DeploymentRow;
 
 /// Backends a deployment can use.
-pub const BACKENDS: &[&str] = &["builtin", "custom"];
+pub const BACKENDS: &[&str] = &["builtin", "llama_cpp", "custom"];
 
 /// A process to start.
 #[derive(Debug, Clone)]
@@ -28,10 +28,18 @@ fn fill(template: &str, vars: &[(&str, String)]) -> String {
     })
 }
 
+/// The programs backends run.
+pub struct Programs<'a> {
+    /// This binary (its `engine` subcommand).
+    pub engine: &'a Path,
+    /// llama.cpp's server and its leading arguments (`LLAMA_CPP_SERVER`).
+    pub llama_cpp: &'a [String],
+}
+
 /// The command that starts `row` serving `model` on `port` with bearer `key`.
 pub fn launch(
     row: &DeploymentRow,
-    engine_program: &Path,
+    programs: &Programs<'_>,
     model: &Path,
     port: u16,
     key: &str,
@@ -84,7 +92,36 @@ pub fn launch(
             }
             args.extend(extra);
             Ok(Launch {
-                program: engine_program.to_path_buf(),
+                program: programs.engine.to_path_buf(),
+                args,
+                env,
+            })
+        }
+        "llama_cpp" => {
+            let (program, lead) = programs
+                .llama_cpp
+                .split_first()
+                .ok_or("LLAMA_CPP_SERVER names no program")?;
+            let mut args: Vec<String> = lead.to_vec();
+            args.extend(
+                [
+                    "-m",
+                    &vars[0].1,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &vars[1].1,
+                ]
+                .map(str::to_owned),
+            );
+            if !ctx.is_empty() {
+                args.extend(["--ctx-size".to_owned(), ctx]);
+            }
+            args.extend(extra);
+            // llama-server reads its key from the environment, not the command line.
+            env.push(("LLAMA_API_KEY".to_owned(), key.to_owned()));
+            Ok(Launch {
+                program: PathBuf::from(program),
                 args,
                 env,
             })
@@ -142,67 +179,73 @@ mod tests {
     #[test]
     fn templates_fill_placeholders_as_single_arguments_in_a_clean_environment() {
         let model = Path::new("/m/a b.gguf");
+        let llama = ["cyllama".to_owned(), "server".to_owned()];
+        let p = Programs {
+            engine: Path::new("/bin/llmm"),
+            llama_cpp: &llama,
+        };
         let b = launch(
             &row("builtin", "[]", r#"["--x={port}"]"#),
-            Path::new("/bin/llmm"),
+            &p,
             model,
             9000,
             "k",
         )
         .unwrap();
         assert_eq!(b.program, Path::new("/bin/llmm"));
-        assert_eq!(
-            b.args,
-            [
-                "engine",
-                "--model",
-                "/m/a b.gguf",
-                "--port",
-                "9000",
-                "--model-id",
-                "smol; rm -rf /",
-                "--parallel",
-                "2",
-                "--ctx",
-                "2048",
-                "--x=9000"
-            ]
-        );
+        let expected = [
+            "engine",
+            "--model",
+            "/m/a b.gguf",
+            "--port",
+            "9000",
+            "--model-id",
+            "smol; rm -rf /",
+            "--parallel",
+            "2",
+            "--ctx",
+            "2048",
+            "--x=9000",
+        ];
+        assert_eq!(b.args, expected);
         assert!(b.env.contains(&("LLM_ENGINE_API_KEY".into(), "k".into())));
         assert!(b.env.contains(&("CANDLE_NUM_THREADS".into(), "1".into())));
-        assert!(b.env.iter().all(|(k, _)| {
+        let allowed = [
+            "PATH",
+            "HOME",
+            "LANG",
+            "LLM_ENGINE_API_KEY",
+            "CANDLE_NUM_THREADS",
+            "OMP_NUM_THREADS",
+        ];
+        assert!(b.env.iter().all(|(k, _)| allowed.contains(&k.as_str())));
+        let l = launch(&row("llama_cpp", "[]", "[]"), &p, model, 9002, "k").unwrap();
+        assert_eq!(l.program, Path::new("cyllama"));
+        assert_eq!(
+            l.args,
             [
-                "PATH",
-                "HOME",
-                "LANG",
-                "LLM_ENGINE_API_KEY",
-                "CANDLE_NUM_THREADS",
-                "OMP_NUM_THREADS",
+                "server",
+                "-m",
+                "/m/a b.gguf",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "9002",
+                "--ctx-size",
+                "2048"
             ]
-            .contains(&k.as_str())
-        }));
-        let c = launch(
-            &row(
-                "custom",
-                r#"["llama-server", "-m", "{model_path}", "--port", "{port}", "-c", "{ctx}"]"#,
-                "[]",
-            ),
-            Path::new("/x"),
-            model,
-            9001,
-            "k",
-        )
-        .unwrap();
+        );
+        assert!(l.env.contains(&("LLAMA_API_KEY".into(), "k".into())));
+        let template =
+            r#"["llama-server", "-m", "{model_path}", "--port", "{port}", "-c", "{ctx}"]"#;
+        let c = launch(&row("custom", template, "[]"), &p, model, 9001, "k").unwrap();
         assert_eq!(c.program, Path::new("llama-server"));
         assert_eq!(
             c.args,
             ["-m", "/m/a b.gguf", "--port", "9001", "-c", "2048"]
         );
-        assert!(
-            launch(&row("custom", "[]", "[]"), Path::new("/x"), model, 1, "k")
-                .unwrap_err()
-                .contains("empty")
-        );
-        assert!(launch(&row("vllm", "[]", "[]"), Path::new("/x"), model, 1, "k").is_err());
+        let empty = launch(&row("custom", "[]", "[]"), &p, model, 1, "k").unwrap_err();
+        assert!(empty.contains("empty"));
+        assert!(launch(&row("vllm", "[]", "[]"), &p, model, 1, "k").is_err());
     }
 }

@@ -46,16 +46,19 @@ pub struct DeploymentsConfig {
     pub log_dir: PathBuf,
     /// The first wait before a crashed process starts again (doubled each time, at most 32×).
     pub backoff: std::time::Duration,
+    /// The llama.cpp backend's program and leading arguments (`LLAMA_CPP_SERVER`).
+    pub llama_cpp_server: Vec<String>,
 }
 
 impl DeploymentsConfig {
-    /// This binary, logs under `data_dir`.
-    pub fn new(data_dir: &Path) -> Self {
+    /// This binary, logs under `data_dir`, llama.cpp's server as given.
+    pub fn new(data_dir: &Path, llama_cpp_server: Vec<String>) -> Self {
         Self {
             engine_program: std::env::current_exe()
                 .unwrap_or_else(|_| PathBuf::from("llm-manager")),
             log_dir: data_dir.join("deployments"),
             backoff: std::time::Duration::from_secs(1),
+            llama_cpp_server,
         }
     }
 }

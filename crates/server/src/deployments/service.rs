@@ -94,7 +94,7 @@ fn check_options(req: &CreateDeploymentRequest) -> Result<(), ApiError> {
         return Err(ApiError::field(
             "backend",
             format!(
-                "`{}` is not available; use builtin or custom (a command template)",
+                "`{}` is not available; use builtin, llama_cpp or custom (a command template)",
                 req.backend
             ),
         ));

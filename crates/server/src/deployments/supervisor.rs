@@ -95,6 +95,8 @@ pub async fn supervise(state: AppState, id: Uuid, stop: CancellationToken) {
             };
             let tail = log.tail(5).join(" | ");
             let message = format!("{why} (last output: {tail})");
+            // Not started again by itself, nor at the next start of the server.
+            let _ = store::set_should_run(&state.db.conn, id, false).await;
             record(
                 &state,
                 &row,
@@ -105,7 +107,6 @@ pub async fn supervise(state: AppState, id: Uuid, stop: CancellationToken) {
                 Some(message),
             )
             .await;
-            let _ = store::set_should_run(&state.db.conn, id, false).await;
             return;
         }
         record(
@@ -177,13 +178,12 @@ async fn run_once(
         Ok(p) => p,
         Err(reason) => return Ended::Crashed(reason),
     };
-    let launch = match backend::launch(
-        row,
-        &state.config.deployments.engine_program,
-        &prepared.model,
-        port,
-        &prepared.key,
-    ) {
+    let config = &state.config.deployments;
+    let programs = backend::Programs {
+        engine: &config.engine_program,
+        llama_cpp: &config.llama_cpp_server,
+    };
+    let launch = match backend::launch(row, &programs, &prepared.model, port, &prepared.key) {
         Ok(l) => l,
         Err(reason) => return Ended::Fatal(reason),
     };

@@ -227,3 +227,40 @@ on_both_databases! {
         assert_eq!(still["status"], "stopped");
     }
 }
+
+/// cyllama's `cyllama` program (llama.cpp inside), installed by the test set-up.
+fn cyllama() -> String {
+    std::env::var("LLM_MANAGER_TEST_CYLLAMA")
+        .expect("LLM_MANAGER_TEST_CYLLAMA names cyllama's program (scripts/test.sh installs it)")
+}
+
+on_both_databases! {
+    async fn the_llama_cpp_backend_serves_smollm2_through_v1(backend: Backend) {
+        let gguf = std::path::PathBuf::from(std::env::var("LLM_MANAGER_TEST_GGUF").expect("LLM_MANAGER_TEST_GGUF names SmolLM2's GGUF"));
+        let dir = gguf.parent().unwrap().to_path_buf();
+        let app = TestApp::spawn_with(backend, |c| {
+            c.deployments.llama_cpp_server = vec![cyllama(), "server".into()];
+            c.models.import_dirs = vec![dir];
+        })
+        .await;
+        let admin = app.admin().await;
+        let (status, model) = call(&app, &admin, Method::POST, "/api/models/import", Some(json!({"path": gguf}))).await;
+        assert_eq!(status, 201, "{model}");
+        let (status, d) = call(&app, &admin, Method::POST, "/api/deployments", Some(json!({"name": "smol-cpp", "model_id": model["id"], "backend": "llama_cpp", "context_length": 2048}))).await;
+        assert_eq!(status, 201, "{d}");
+        let id = d["id"].as_str().unwrap().to_owned();
+        wait_for(&app, &admin, &id, |d| d["status"] == "running").await;
+        let user = app.user("lena").await;
+        let key = api_key(&app, &user, json!({"name": "cpp"})).await;
+        let body = json!({"model": "smol-cpp", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 12, "temperature": 0});
+        let res = v1(&app, &key, Method::POST, "/v1/chat/completions", Some(body)).await;
+        assert_eq!(res.status(), 200);
+        let answer: Value = res.json().await.unwrap();
+        assert!(!answer["choices"][0]["message"]["content"].as_str().unwrap().is_empty(), "{answer}");
+        assert!(answer["usage"]["completion_tokens"].as_u64().unwrap() > 0, "{answer}");
+        let (_, logs) = call(&app, &admin, Method::GET, &format!("/api/deployments/{id}/logs"), None).await;
+        assert!(logs.to_string().contains("[supervisor] running on port"), "{logs}");
+        let (status, stopped) = call(&app, &admin, Method::POST, &format!("/api/deployments/{id}/stop"), None).await;
+        assert_eq!((status, stopped["status"].as_str()), (200, Some("stopped")), "{stopped}");
+    }
+}

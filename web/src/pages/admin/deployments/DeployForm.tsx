@@ -1,5 +1,5 @@
 // Deployments → deploy: a valid model of the local registry, a name (the model id in /v1),
-// the backend (the built-in engine, or a command template one argument per line), context
+// the backend (the built-in engine, llama.cpp's server, or a command template one argument per line), context
 // length, parallel requests and CPU threads. The server checks whether the model can be served
 // and fits in memory, and says why not.
 
@@ -22,7 +22,7 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
   const usable = models.filter((m) => m.valid);
   const [modelId, setModelId] = useState('');
   const [name, setName] = useState('');
-  const [backend, setBackend] = useState<'builtin' | 'custom'>('builtin');
+  const [backend, setBackend] = useState<'builtin' | 'llama_cpp' | 'custom'>('builtin');
   const [command, setCommand] = useState('');
   const [ctx, setCtx] = useState('');
   const [parallel, setParallel] = useState('');
@@ -75,8 +75,9 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
           ))}
         </SelectField>
         <TextField label={t('deployments.name')} value={name} onChange={(e) => setName(e.target.value)} placeholder={suggestedName(chosen)} hint={t('deployments.nameHint')} testId="deploy-name" />
-        <SelectField label={t('deployments.backend')} value={backend} onChange={(e) => setBackend(e.target.value as 'builtin' | 'custom')} testId="deploy-backend">
+        <SelectField label={t('deployments.backend')} value={backend} onChange={(e) => setBackend(e.target.value as 'builtin' | 'llama_cpp' | 'custom')} testId="deploy-backend">
           <option value="builtin">{t('deployments.builtin')}</option>
+          <option value="llama_cpp">{t('deployments.llama_cpp')}</option>
           <option value="custom">{t('deployments.custom')}</option>
         </SelectField>
         {backend === 'custom' ? (
