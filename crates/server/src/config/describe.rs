@@ -202,15 +202,15 @@ impl Config {
             ("MODELSCOPE_ENDPOINT", m.modelscope_endpoint.to_string()),
             ("OLLAMA_REGISTRY", m.ollama_registry.to_string()),
             (
-                "LLAMA_CPP_SERVER",
-                self.deployments.llama_cpp_server.join(" "),
-            ),
-            (
                 "OLLAMA_HOST",
                 m.ollama_host.as_ref().map_or_else(
                     || "<unset: no Ollama daemon>".to_owned(),
                     url::Url::to_string,
                 ),
+            ),
+            (
+                "LLAMA_CPP_SERVER",
+                self.deployments.llama_cpp_server.join(" "),
             ),
             ("DOWNLOAD_CONCURRENCY", m.concurrency.to_string()),
             ("DOWNLOAD_SEGMENTS", m.segments.to_string()),
