@@ -16,10 +16,17 @@ const ROTATE_BYTES: u64 = 10 << 20;
 /// A line longer than this is cut (a process printing without newlines cannot fill memory).
 const MAX_LINE: usize = 8 << 10;
 
+/// The open log file and how many bytes it holds (so rotation needs no `stat` per line).
+struct Sink {
+    file: Option<std::fs::File>,
+    bytes: u64,
+}
+
 /// One deployment's log.
 pub struct Log {
     lines: Mutex<VecDeque<String>>,
     file: PathBuf,
+    sink: Mutex<Sink>,
     tx: broadcast::Sender<String>,
 }
 
@@ -29,6 +36,10 @@ impl Log {
         Self {
             lines: Mutex::new(VecDeque::new()),
             file,
+            sink: Mutex::new(Sink {
+                file: None,
+                bytes: 0,
+            }),
             tx: broadcast::channel(256).0,
         }
     }
@@ -58,19 +69,35 @@ impl Log {
         let _ = self.tx.send(line);
     }
 
+    /// Appends to the file, opened once and rotated to `.log.1` past its size.
     fn append(&self, line: &str) {
-        if let Some(dir) = self.file.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        if std::fs::metadata(&self.file).is_ok_and(|m| m.len() > ROTATE_BYTES) {
+        let mut sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sink.bytes > ROTATE_BYTES {
+            sink.file = None;
             let _ = std::fs::rename(&self.file, self.file.with_extension("log.1"));
         }
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.file)
+        if sink.file.is_none() {
+            if let Some(dir) = self.file.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let opened = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.file);
+            sink.bytes = opened
+                .as_ref()
+                .ok()
+                .and_then(|f| f.metadata().ok())
+                .map_or(0, |m| m.len());
+            sink.file = opened.ok();
+        }
+        if let Some(f) = sink.file.as_mut()
+            && writeln!(f, "{line}").is_ok()
         {
-            let _ = writeln!(f, "{line}");
+            sink.bytes += line.len() as u64 + 1;
         }
     }
 

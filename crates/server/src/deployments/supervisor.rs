@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -221,19 +221,18 @@ async fn run_once(
 
 /// Copies the process's output into its log, line by line (the readers end with the process).
 fn pipe(state: &AppState, child: &mut Child, log: &Arc<Log>) {
-    if let Some(out) = child.stdout.take() {
+    let out = child
+        .stdout
+        .take()
+        .map(|o| Box::new(o) as Box<dyn AsyncRead + Send + Unpin>);
+    let err = child
+        .stderr
+        .take()
+        .map(|e| Box::new(e) as Box<dyn AsyncRead + Send + Unpin>);
+    for stream in [out, err].into_iter().flatten() {
         let log = log.clone();
         state.tasks.spawn(async move {
-            let mut lines = BufReader::new(out).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                log.push(&line);
-            }
-        });
-    }
-    if let Some(err) = child.stderr.take() {
-        let log = log.clone();
-        state.tasks.spawn(async move {
-            let mut lines = BufReader::new(err).lines();
+            let mut lines = BufReader::new(stream).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 log.push(&line);
             }
