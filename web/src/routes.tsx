@@ -10,6 +10,7 @@ import { AdminLayout } from './pages/admin/AdminLayout.tsx';
 import { AdminMessagesPage } from './pages/admin/AdminMessagesPage.tsx';
 import { AdminModelsPage } from './pages/admin/AdminModelsPage.tsx';
 import { AdminDeploymentsPage } from './pages/admin/AdminDeploymentsPage.tsx';
+import { AdminSystemPage } from './pages/admin/AdminSystemPage.tsx';
 import { AdminProvidersPage } from './pages/admin/AdminProvidersPage.tsx';
 import { AdminUsagePage } from './pages/admin/AdminUsagePage.tsx';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage.tsx';
@@ -94,6 +95,20 @@ export const routes: RouteObject[] = [
             children: [{ element: <AdminLayout />, children: [{ index: true, element: <AdminModelsPage /> }] }],
           },
           {
+            // Admins, and users an admin gave the `deployments` permission: deployments and the
+            // resource monitor.
+            element: <RequirePermission what="deployments" />,
+            children: [
+              {
+                element: <AdminLayout />,
+                children: [
+                  { path: 'admin/deployments', element: <AdminDeploymentsPage /> },
+                  { path: 'admin/system', element: <AdminSystemPage /> },
+                ],
+              },
+            ],
+          },
+          {
             path: 'admin',
             element: <RequireAdmin />,
             children: [
@@ -108,7 +123,6 @@ export const routes: RouteObject[] = [
                   { path: 'guest-chat', element: <AdminGuestChatPage /> },
                   { path: 'messages', element: <AdminMessagesPage /> },
                   { path: 'usage', element: <AdminUsagePage /> },
-                  { path: 'deployments', element: <AdminDeploymentsPage /> },
                 ],
               },
             ],

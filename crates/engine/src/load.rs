@@ -63,6 +63,42 @@ fn number(md: &HashMap<String, Value>, key: &str) -> Option<u64> {
     v.to_u64().ok().or_else(|| v.to_u32().ok().map(u64::from))
 }
 
+/// The shape of a model's KV cache, from its GGUF metadata (any architecture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KvShape {
+    /// Transformer blocks.
+    pub layers: u64,
+    /// Key/value heads (fewer than query heads with grouped-query attention).
+    pub kv_heads: u64,
+    /// Width of one head.
+    pub head_dim: u64,
+    /// The context the model was trained for.
+    pub trained_context: u64,
+}
+
+impl KvShape {
+    /// Bytes of keys and values per token at `element_bytes` per value (4: f32, 2: f16).
+    pub fn bytes_per_token(&self, element_bytes: u64) -> u64 {
+        2 * self.layers * self.kv_heads * self.head_dim * element_bytes
+    }
+}
+
+/// Reads the KV cache's shape from GGUF metadata, if it is all there.
+pub fn kv_shape(content: &Content) -> Option<KvShape> {
+    let md = &content.metadata;
+    let arch = text(md, "general.architecture")?;
+    let key = |k: &str| number(md, &format!("{arch}.{k}"));
+    let heads = key("attention.head_count")?;
+    let head_dim =
+        key("attention.key_length").or_else(|| Some(key("embedding_length")? / heads.max(1)))?;
+    Some(KvShape {
+        layers: key("block_count")?,
+        kv_heads: key("attention.head_count_kv").unwrap_or(heads),
+        head_dim,
+        trained_context: key("context_length").unwrap_or(2048),
+    })
+}
+
 /// Reads the header of `path` (weights untouched).
 pub fn read_content(path: &Path) -> Result<Content, LoadError> {
     let mut reader = BufReader::new(File::open(path)?);

@@ -64,6 +64,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/models", crate::models::router())
         .nest("/downloads", crate::downloads::router())
         .nest("/deployments", crate::deployments::router())
+        .nest("/monitor", crate::monitor::router())
         .nest("/llm", crate::chat::router())
         .nest("/share", crate::chat::share_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -138,6 +139,7 @@ impl Application {
         llm.tokenizer.warm();
         let outbound = crate::net::OutboundClients::new(config.gateway.outbound_allow.clone());
         let config_models = config.models.clone();
+        let data_dir_for_monitor = config.data_dir.clone();
         let config_gateway_allow = config.gateway.outbound_allow.clone();
         std::fs::create_dir_all(&config_models.dir).with_context(|| {
             format!("MODELS_DIR={}: cannot create", config_models.dir.display())
@@ -165,6 +167,11 @@ impl Application {
                 config_gateway_allow,
             )?,
             deployments: crate::deployments::Supervisors::new()?,
+            monitor: crate::monitor::MonitorState::new(
+                &data_dir_for_monitor,
+                &config_models.dir,
+                std::sync::Arc::new(crate::monitor::gpu::NvmlSource::load()),
+            ),
         });
         if let Some(client) = redis_client {
             crate::cluster::spawn_listener(&state, client);
@@ -179,6 +186,7 @@ impl Application {
         tracing::info!(models, dir = %state.config.models.dir.display(), "model registry scanned");
         crate::downloads::engine::resume_all(&state).await?;
         crate::deployments::service::resume_all(&state).await?;
+        crate::monitor::start(&state).await?;
         Ok(Self { listener, state })
     }
 

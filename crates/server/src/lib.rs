@@ -27,6 +27,7 @@ pub mod limits;
 pub mod llm;
 pub mod mail;
 pub mod models;
+pub mod monitor;
 pub mod net;
 pub mod oauth;
 pub mod providers;

@@ -56,6 +56,8 @@ pub struct AppInner {
     pub downloads: crate::downloads::DownloadState,
     /// Deployments being supervised.
     pub deployments: crate::deployments::Supervisors,
+    /// Host, GPU and process samples, alerts.
+    pub monitor: crate::monitor::MonitorState,
 }
 
 impl AppState {

@@ -28,12 +28,19 @@ export interface User {
   /** Same-origin URL of the avatar image; null without one. */
   avatar_url: string | null;
   two_factor_enabled: boolean;
-  /** What a user who is not an admin may manage: `models`. */
+  /** What a user who is not an admin may manage: `models`, `deployments`. */
   permissions: string[];
 }
 
+/**
+ * What an admin may let a user who is not an admin manage: `models` (hubs, downloads, the local
+ * registry), `deployments` (deployments and the resource monitor).
+ */
+export const PERMISSIONS = ['models', 'deployments'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
 /** Whether `user` may manage `what` (admins may manage everything). */
-export function mayManage(user: User | null | undefined, what: 'models'): boolean {
+export function mayManage(user: User | null | undefined, what: Permission): boolean {
   return user?.role === 'admin' || (user?.permissions ?? []).includes(what);
 }
 

@@ -4,7 +4,7 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ForbiddenPage } from '../pages/ForbiddenPage.tsx';
-import { mayManage } from '../api/auth.ts';
+import { mayManage, type Permission } from '../api/auth.ts';
 import { loginUrl, useAuth } from './context.ts';
 
 function Checking() {
@@ -26,7 +26,7 @@ export function RequireAuth() {
 }
 
 /** Renders the child routes for an admin or a user with the permission; others see "403". */
-export function RequirePermission({ what }: { what: 'models' }) {
+export function RequirePermission({ what }: { what: Permission }) {
   const { user } = useAuth();
   if (!mayManage(user, what)) return <ForbiddenPage />;
   return <Outlet />;

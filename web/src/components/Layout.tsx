@@ -1,11 +1,13 @@
 // App frame around every client route: skip link, header (brand, navigation, account, language
-// and theme controls) and the main area where the route renders.
+// and theme controls), the resource alerts for those who watch the system, and the main area
+// where the route renders.
 
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Outlet } from 'react-router';
 import { mayManage } from '../api/auth.ts';
 import { useAuth } from '../auth/context.ts';
 import { LanguageSwitcher } from './LanguageSwitcher.tsx';
+import { MonitorAlertBanner } from './MonitorAlertBanner.tsx';
 import { ThemeToggle } from './ThemeToggle.tsx';
 import { UserMenu } from './UserMenu.tsx';
 import { LogoIcon } from './icons.tsx';
@@ -38,11 +40,20 @@ export function Layout() {
               <NavLink to="/admin" className="nav-link" data-testid="nav-admin">
                 {t('nav.admin')}
               </NavLink>
-            ) : mayManage(user, 'models') ? (
-              <NavLink to="/admin/models" className="nav-link" data-testid="nav-models">
-                {t('admin.models')}
-              </NavLink>
-            ) : null}
+            ) : (
+              <>
+                {mayManage(user, 'models') ? (
+                  <NavLink to="/admin/models" className="nav-link" data-testid="nav-models">
+                    {t('admin.models')}
+                  </NavLink>
+                ) : null}
+                {mayManage(user, 'deployments') ? (
+                  <NavLink to="/admin/deployments" className="nav-link" data-testid="nav-deployments">
+                    {t('admin.deployments')}
+                  </NavLink>
+                ) : null}
+              </>
+            )}
             {/* A full page load: the API docs are a separate page served by the server. */}
             <a href="/docs" className="nav-link" data-testid="nav-docs">
               {t('nav.docs')}
@@ -55,6 +66,7 @@ export function Layout() {
           <UserMenu />
         </div>
       </header>
+      <MonitorAlertBanner />
       <main id="main" className="app-main" tabIndex={-1}>
         <Outlet />
       </main>

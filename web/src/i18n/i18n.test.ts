@@ -44,10 +44,10 @@ describe('locale files', () => {
   it('really translate the UI into Chinese', () => {
     expect(zhKeys.get('status.title')).toBe('系统状态');
     const identical = [...enKeys].filter(([key, text]) => zhKeys.get(key) === text).map(([key]) => key);
-    // Only names (of the product, of databases, of upstream providers) and language endonyms may
-    // stay the same.
+    // Only names (of the product, of databases, of upstream providers and serving engines) and
+    // language endonyms may stay the same.
     expect(
-      identical.every((key) => /^(app\.(name|pageTitle)|language\.|status\.(backend|checks\.redis|fields\.redis)|providers\.kinds\.)/.test(key)),
+      identical.every((key) => /^(app\.(name|pageTitle)|language\.|status\.(backend|checks\.redis|fields\.redis)|providers\.kinds\.|deployments\.(vllm|sglang|ollama)$)/.test(key)),
       identical.join(),
     ).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import i18n from '../i18n/index.ts';
-import { formatDateTime, formatDuration } from './format.ts';
+import { formatBinaryBytes, formatDateTime, formatDuration, formatPercent } from './format.ts';
 
 describe('formatDuration', () => {
   const en = i18n.getFixedT('en');
@@ -32,5 +32,16 @@ describe('formatDateTime', () => {
     );
     expect(formatDateTime(date, 'zh-CN')).toContain('2026');
     expect(formatDateTime('not a date', 'en')).toBe('not a date');
+  });
+});
+
+describe('formatBinaryBytes', () => {
+  it('counts in powers of 1024 with one decimal below 100', () => {
+    expect(formatBinaryBytes(512)).toBe('512 B');
+    expect(formatBinaryBytes(1536)).toBe('1.5 KiB');
+    expect(formatBinaryBytes(3.1 * 1024 ** 3)).toBe('3.1 GiB');
+    expect(formatBinaryBytes(1001.4 * 1024 ** 2)).toBe('1001 MiB');
+    expect(formatBinaryBytes(-5)).toBe('0 B');
+    expect(formatPercent(12.4)).toBe('12%');
   });
 });

@@ -40,3 +40,21 @@ export function formatDateTime(value: string | Date, language: string): string {
 export function formatTime(date: Date, language: string): string {
   return new Intl.DateTimeFormat(language, { timeStyle: 'medium' }).format(date);
 }
+
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** Bytes in binary units, as memory is counted: `512 B`, `3.1 GiB`, `512 MiB` (no decimal from 100 on). */
+export function formatBinaryBytes(bytes: number): string {
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${BINARY_UNITS[unit]}`;
+}
+
+/** A share as a whole percentage: `12%`. */
+export function formatPercent(value: number): string {
+  return `${Math.round(value)}%`;
+}

@@ -1,5 +1,5 @@
 //! Extractors: `AuthUser` (bearer token or session cookie + CSRF check on unsafe methods),
-//! `AdminUser`, `ModelsManager` (an admin or a user with the `models` permission), and `Client` (IP and User-Agent for sessions and the audit log).
+//! `AdminUser`, `ModelsManager` and `DeploymentsManager` (an admin or a user with that permission), and `Client` (IP and User-Agent for sessions and the audit log).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -31,6 +31,11 @@ pub struct AdminUser(pub AuthContext);
 /// permission.
 #[derive(Debug, Clone)]
 pub struct ModelsManager(pub AuthContext);
+
+/// The authenticated caller, who may manage deployments and see the monitor: an admin or a
+/// user with the `deployments` permission.
+#[derive(Debug, Clone)]
+pub struct DeploymentsManager(pub AuthContext);
 
 /// Client IP and User-Agent.
 #[derive(Debug, Clone)]
@@ -118,6 +123,22 @@ impl FromRequestParts<AppState> for AdminUser {
     }
 }
 
+async fn permitted(
+    parts: &mut Parts,
+    state: &AppState,
+    what: super::permissions::Permission,
+) -> Result<AuthContext, ApiError> {
+    let AuthUser(ctx) =
+        <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+    if !ctx.may(what) {
+        return Err(ApiError::Forbidden(format!(
+            "managing {0} needs the `{0}` permission (or an admin)",
+            what.as_str()
+        )));
+    }
+    Ok(ctx)
+}
+
 impl FromRequestParts<AppState> for ModelsManager {
     type Rejection = ApiError;
 
@@ -125,14 +146,22 @@ impl FromRequestParts<AppState> for ModelsManager {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let AuthUser(ctx) =
-            <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
-        if !ctx.may(super::permissions::Permission::Models) {
-            return Err(ApiError::Forbidden(
-                "managing models needs the `models` permission (or an admin)".to_owned(),
-            ));
-        }
-        Ok(Self(ctx))
+        permitted(parts, state, super::permissions::Permission::Models)
+            .await
+            .map(Self)
+    }
+}
+
+impl FromRequestParts<AppState> for DeploymentsManager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        permitted(parts, state, super::permissions::Permission::Deployments)
+            .await
+            .map(Self)
     }
 }
 

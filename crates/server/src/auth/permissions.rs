@@ -1,5 +1,5 @@
 //! What a user who is not an admin may be allowed to manage, stored comma-separated in
-//! `users.permissions`: for now `models` (the hubs, downloads and the local registry). Admins
+//! `users.permissions`: `models` (the hubs, downloads and the local registry) and `deployments` (deployments and the resource monitor). Admins
 //! may manage everything.
 
 use super::store::User;
@@ -10,16 +10,19 @@ use crate::error::ApiError;
 pub enum Permission {
     /// Hub search, downloads, the local model registry.
     Models,
+    /// Deployments (deploy, start, stop, logs) and the resource monitor.
+    Deployments,
 }
 
 /// Every permission, in the order they are shown and stored.
-pub const ALL: &[Permission] = &[Permission::Models];
+pub const ALL: &[Permission] = &[Permission::Models, Permission::Deployments];
 
 impl Permission {
     /// Its name in the API and the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Models => "models",
+            Self::Deployments => "deployments",
         }
     }
 
@@ -42,7 +45,7 @@ pub fn stored_form(names: &[String]) -> Result<String, ApiError> {
         let p = Permission::parse(name.trim()).ok_or_else(|| {
             ApiError::field(
                 "permissions",
-                format!("`{name}` is not a permission; known: models"),
+                format!("`{name}` is not a permission; known: models, deployments"),
             )
         })?;
         if !kept.contains(&p) {
@@ -67,6 +70,10 @@ mod tests {
         assert_eq!(
             stored_form(&names(&[" models", "models"])).unwrap(),
             "models"
+        );
+        assert_eq!(
+            stored_form(&names(&["deployments", "models"])).unwrap(),
+            "models,deployments"
         );
         assert_eq!(stored_form(&[]).unwrap(), "");
         let err = stored_form(&names(&["root"])).unwrap_err();

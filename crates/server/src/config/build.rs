@@ -137,6 +137,19 @@ fn models(
     })
 }
 
+fn deployments(
+    l: &Lookup<'_>,
+    data_dir: &std::path::Path,
+) -> Result<crate::deployments::DeploymentsConfig, ConfigError> {
+    let mut d = crate::deployments::DeploymentsConfig::new(
+        data_dir,
+        parse::command_line(&l.required("llama_cpp_server")?)?,
+    );
+    d.vllm_server = parse::command_line(&l.required("vllm_server")?)?;
+    d.sglang_server = parse::command_line(&l.required("sglang_server")?)?;
+    Ok(d)
+}
+
 impl Config {
     /// Builds and validates the configuration from its sources.
     pub fn from_sources(sources: &Sources) -> Result<Self, ConfigError> {
@@ -150,10 +163,20 @@ impl Config {
                 .transpose()?,
             database: database(&l, &data_dir)?,
             models: models(&l, &data_dir)?,
-            deployments: crate::deployments::DeploymentsConfig::new(
-                &data_dir,
-                parse::command_line(&l.required("llama_cpp_server")?)?,
-            ),
+            deployments: deployments(&l, &data_dir)?,
+            monitor: crate::monitor::MonitorConfig {
+                interval: l.secs("monitor_interval", 1, 60)?,
+                memory_alert: f64::from(parse::int_in::<u8>(
+                    &l.required("monitor_memory_alert")?,
+                    1,
+                    100,
+                )?),
+                disk_alert: f64::from(parse::int_in::<u8>(
+                    &l.required("monitor_disk_alert")?,
+                    1,
+                    100,
+                )?),
+            },
             data_dir,
             redis_url: l
                 .get("redis_url")

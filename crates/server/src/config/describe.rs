@@ -212,9 +212,23 @@ impl Config {
                 "LLAMA_CPP_SERVER",
                 self.deployments.llama_cpp_server.join(" "),
             ),
+            ("VLLM_SERVER", self.deployments.vllm_server.join(" ")),
+            ("SGLANG_SERVER", self.deployments.sglang_server.join(" ")),
             ("DOWNLOAD_CONCURRENCY", m.concurrency.to_string()),
             ("DOWNLOAD_SEGMENTS", m.segments.to_string()),
             ("DOWNLOAD_FREE_MARGIN", format!("{} bytes", m.free_margin)),
+            (
+                "MONITOR_INTERVAL",
+                self.monitor.interval.as_secs().to_string(),
+            ),
+            (
+                "MONITOR_MEMORY_ALERT",
+                format!("{}%", self.monitor.memory_alert),
+            ),
+            (
+                "MONITOR_DISK_ALERT",
+                format!("{}%", self.monitor.disk_alert),
+            ),
         ]
     }
 }

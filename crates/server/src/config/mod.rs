@@ -49,6 +49,8 @@ pub struct Config {
     pub models: crate::models::ModelsConfig,
     /// Local deployments.
     pub deployments: crate::deployments::DeploymentsConfig,
+    /// Resource monitoring.
+    pub monitor: crate::monitor::MonitorConfig,
     /// Model for conversation titles (`None`: the conversation's model).
     pub chat_title_model: Option<String>,
 }

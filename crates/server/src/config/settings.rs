@@ -306,6 +306,22 @@ pub const SETTINGS: &[Setting] = &[
         "Program (and leading arguments) of the llama.cpp deployment backend."
     ),
     setting!(
+        "vllm_server",
+        "VLLM_SERVER",
+        None,
+        Some("vllm serve"),
+        false,
+        "Program (and leading arguments) of the vLLM deployment backend."
+    ),
+    setting!(
+        "sglang_server",
+        "SGLANG_SERVER",
+        None,
+        Some("python3 -m sglang.launch_server"),
+        false,
+        "Program (and leading arguments) of the SGLang deployment backend."
+    ),
+    setting!(
         "download_concurrency",
         "DOWNLOAD_CONCURRENCY",
         None,
@@ -328,6 +344,30 @@ pub const SETTINGS: &[Setting] = &[
         Some("256MiB"),
         false,
         "Free disk space a download must leave beyond its own size, or it is refused."
+    ),
+    setting!(
+        "monitor_interval",
+        "MONITOR_INTERVAL",
+        None,
+        Some("5"),
+        false,
+        "Seconds between samples of the host, GPUs and deployments (1-60); the last hour is kept."
+    ),
+    setting!(
+        "monitor_memory_alert",
+        "MONITOR_MEMORY_ALERT",
+        None,
+        Some("90"),
+        false,
+        "Memory use, in percent, that raises an alert (1-100)."
+    ),
+    setting!(
+        "monitor_disk_alert",
+        "MONITOR_DISK_ALERT",
+        None,
+        Some("90"),
+        false,
+        "Use of a disk holding DATA_DIR or MODELS_DIR, in percent, that raises an alert (1-100)."
     ),
     setting!(
         "allowed_origins",

@@ -3,6 +3,7 @@
 //! back-off, a crash-loop limit, logs), and routed through a shared provider while it runs.
 
 mod backend;
+pub mod estimate;
 mod logs;
 mod register;
 mod routes;
@@ -48,6 +49,10 @@ pub struct DeploymentsConfig {
     pub backoff: std::time::Duration,
     /// The llama.cpp backend's program and leading arguments (`LLAMA_CPP_SERVER`).
     pub llama_cpp_server: Vec<String>,
+    /// vLLM's server and its leading arguments (`VLLM_SERVER`).
+    pub vllm_server: Vec<String>,
+    /// SGLang's server and its leading arguments (`SGLANG_SERVER`).
+    pub sglang_server: Vec<String>,
 }
 
 impl DeploymentsConfig {
@@ -59,6 +64,10 @@ impl DeploymentsConfig {
             log_dir: data_dir.join("deployments"),
             backoff: std::time::Duration::from_secs(1),
             llama_cpp_server,
+            vllm_server: vec!["vllm".into(), "serve".into()],
+            sglang_server: ["python3", "-m", "sglang.launch_server"]
+                .map(str::to_owned)
+                .to_vec(),
         }
     }
 }
@@ -72,6 +81,8 @@ pub struct Supervisors {
     runs: Mutex<HashMap<Uuid, CancellationToken>>,
     logs: Mutex<HashMap<Uuid, Arc<logs::Log>>>,
     events: broadcast::Sender<Uuid>,
+    /// The processes running: deployment id → (name, pid).
+    processes: Mutex<HashMap<Uuid, (String, u32)>>,
     /// Client for health checks.
     client: reqwest::Client,
 }
@@ -89,6 +100,7 @@ impl Supervisors {
             runs: Mutex::new(HashMap::new()),
             logs: Mutex::new(HashMap::new()),
             events: broadcast::channel(64).0,
+            processes: Mutex::new(HashMap::new()),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
@@ -141,6 +153,22 @@ impl Supervisors {
             .clone()
     }
 
+    /// The processes running, for the monitor.
+    pub fn processes(&self) -> Vec<crate::monitor::host::Watched> {
+        lock(&self.processes)
+            .iter()
+            .map(|(id, (name, pid))| (*id, name.clone(), *pid))
+            .collect()
+    }
+
+    fn set_process(&self, id: Uuid, name: &str, pid: Option<u32>) {
+        let mut map = lock(&self.processes);
+        match pid {
+            Some(pid) => map.insert(id, (name.to_owned(), pid)),
+            None => map.remove(&id),
+        };
+    }
+
     fn notify(&self, id: Uuid) {
         let _ = self.events.send(id);
     }
@@ -155,4 +183,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::post_stop))
         .routes(routes!(routes::post_restart))
         .routes(routes!(routes::get_logs))
+        .routes(routes!(routes::post_estimate))
 }

@@ -1,4 +1,4 @@
-//! HTTP handlers of `/api/deployments` (admins). HTTP only: the rules are in `service`.
+//! HTTP handlers of `/api/deployments` (admins and users with the `deployments` permission). HTTP only: the rules are in `service`.
 
 use std::convert::Infallible;
 
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::service;
 use super::types::{CreateDeploymentRequest, DeploymentView, LogsQuery, LogsResponse};
-use crate::auth::extract::{AdminUser, Client};
+use crate::auth::extract::{Client, DeploymentsManager};
 use crate::chat::types::ItemList;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath, AppQuery};
@@ -25,7 +25,7 @@ use crate::state::AppState;
         (status = 409, description = "The name is taken, or the model does not fit in free memory", body = ErrorBody)))]
 pub async fn post_deployment(
     State(state): State<AppState>,
-    AdminUser(admin): AdminUser,
+    DeploymentsManager(admin): DeploymentsManager,
     Client(client): Client,
     AppJson(body): AppJson<CreateDeploymentRequest>,
 ) -> ApiResult<(StatusCode, AppJson<DeploymentView>)> {
@@ -35,12 +35,25 @@ pub async fn post_deployment(
     ))
 }
 
+/// What a deployment would need (weights, KV cache for the context), where it would run (the
+/// GPU with most free memory, or the CPU) and whether it fits.
+#[utoipa::path(post, path = "/estimate", tag = "deployments", request_body = super::estimate::EstimateRequest,
+    responses((status = 200, description = "The estimate", body = super::estimate::Estimate),
+        (status = 422, description = "A bad option (the reason named)", body = ErrorBody)))]
+pub async fn post_estimate(
+    State(state): State<AppState>,
+    DeploymentsManager(_who): DeploymentsManager,
+    AppJson(body): AppJson<super::estimate::EstimateRequest>,
+) -> ApiResult<AppJson<super::estimate::Estimate>> {
+    Ok(AppJson(service::estimate(&state, body).await?))
+}
+
 /// Every deployment.
 #[utoipa::path(get, path = "", tag = "deployments",
     responses((status = 200, description = "Deployments", body = ItemList<DeploymentView>)))]
 pub async fn get_deployments(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    DeploymentsManager(_admin): DeploymentsManager,
 ) -> ApiResult<AppJson<ItemList<DeploymentView>>> {
     Ok(AppJson(ItemList {
         items: service::list(&state).await?,
@@ -53,7 +66,7 @@ pub async fn get_deployments(
         (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn get_deployment(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    DeploymentsManager(_admin): DeploymentsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DeploymentView>> {
     Ok(AppJson(service::get(&state, id).await?.into()))
@@ -64,7 +77,7 @@ pub async fn get_deployment(
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn delete_deployment(
     State(state): State<AppState>,
-    AdminUser(admin): AdminUser,
+    DeploymentsManager(admin): DeploymentsManager,
     Client(client): Client,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<StatusCode> {
@@ -77,7 +90,7 @@ pub async fn delete_deployment(
     responses((status = 200, description = "Starting", body = DeploymentView), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn post_start(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    DeploymentsManager(_admin): DeploymentsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DeploymentView>> {
     Ok(AppJson(service::start(&state, id).await?))
@@ -88,7 +101,7 @@ pub async fn post_start(
     responses((status = 200, description = "Stopped", body = DeploymentView), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn post_stop(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    DeploymentsManager(_admin): DeploymentsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DeploymentView>> {
     Ok(AppJson(service::stop(&state, id).await?))
@@ -99,7 +112,7 @@ pub async fn post_stop(
     responses((status = 200, description = "Starting", body = DeploymentView), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn post_restart(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    DeploymentsManager(_admin): DeploymentsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DeploymentView>> {
     Ok(AppJson(service::restart(&state, id).await?))
@@ -111,7 +124,7 @@ pub async fn post_restart(
     responses((status = 200, description = "Lines", body = LogsResponse), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn get_logs(
     State(state): State<AppState>,
-    AdminUser(_admin): AdminUser,
+    DeploymentsManager(_admin): DeploymentsManager,
     AppPath(id): AppPath<Uuid>,
     AppQuery(q): AppQuery<LogsQuery>,
 ) -> ApiResult<Response> {

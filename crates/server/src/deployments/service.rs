@@ -10,6 +10,7 @@ use sea_orm::TransactionTrait;
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
+use super::estimate::{self, Estimate, EstimateRequest};
 use super::store::{self, DeploymentRow};
 use super::types::{CreateDeploymentRequest, DeploymentView};
 use super::{backend, register, status};
@@ -61,18 +62,6 @@ pub async fn launch_for(state: &AppState, row: &DeploymentRow) -> Result<Prepare
     })
 }
 
-/// Free memory as the kernel counts it (`MemAvailable`), if it says.
-fn available_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-fn gib(bytes: u64) -> String {
-    format!("{:.2} GiB", bytes as f64 / f64::from(1u32 << 30))
-}
-
 fn check_name(name: &str) -> Result<(), ApiError> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -94,7 +83,7 @@ fn check_options(req: &CreateDeploymentRequest) -> Result<(), ApiError> {
         return Err(ApiError::field(
             "backend",
             format!(
-                "`{}` is not available; use builtin, llama_cpp or custom (a command template)",
+                "`{}` is not available; use builtin, llama_cpp, vllm, sglang or custom (a command template)",
                 req.backend
             ),
         ));
@@ -144,25 +133,60 @@ async fn check_servable(path: PathBuf) -> Result<(), ApiError> {
     checked.map_err(|e| ApiError::field("model_id", e.to_string()))
 }
 
-/// The model's weights and a share for the context must fit in the memory that is free.
-fn check_memory(model: &ModelRow, ctx: Option<u32>) -> Result<(), ApiError> {
-    let Some(free) = available_memory() else {
-        return Ok(());
-    };
-    let weights = model.size_bytes.max(0) as u64;
-    // Working memory and the KV cache: a tenth of the weights plus 1 MiB per 16 tokens.
-    let cache = weights / 10 + u64::from(ctx.unwrap_or(4096)) * (1 << 16);
-    let needed = weights + cache;
-    if needed > free {
-        return Err(ApiError::Conflict(format!(
-            "the model needs about {} ({} of weights and {} for the context), {} of memory is free",
-            gib(needed),
-            gib(weights),
-            gib(cache),
-            gib(free)
-        )));
+async fn usable_model(state: &AppState, id: Uuid) -> Result<ModelRow, ApiError> {
+    let model = crate::models::store::get(&state.db.conn, id)
+        .await?
+        .ok_or_else(|| ApiError::field("model_id", "no such model in the local registry"))?;
+    if let Some(error) = &model.error {
+        return Err(ApiError::field(
+            "model_id",
+            format!("the model file is invalid: {error}"),
+        ));
     }
-    Ok(())
+    Ok(model)
+}
+
+async fn fit(
+    state: &AppState,
+    model: &ModelRow,
+    backend: &str,
+    ctx: Option<u32>,
+    parallel: Option<u32>,
+    wanted_gpu: Option<u32>,
+) -> Result<Estimate, ApiError> {
+    let (path, weights, b) = (
+        model_path(state, model),
+        model.size_bytes.max(0) as u64,
+        backend.to_owned(),
+    );
+    let monitor = state.clone();
+    let (context, gpus) = tokio::task::spawn_blocking(move || {
+        let context = estimate::context_bytes(&path, weights, &b, ctx, parallel.unwrap_or(4));
+        (context, monitor.monitor.gpus().unwrap_or_default())
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    estimate::fit(model, context, wanted_gpu, &gpus, backend)
+}
+
+/// What a deployment of the model would need, where it would run, and whether it fits.
+pub async fn estimate(state: &AppState, req: EstimateRequest) -> Result<Estimate, ApiError> {
+    if !backend::BACKENDS.contains(&req.backend.as_str()) {
+        return Err(ApiError::field(
+            "backend",
+            format!("`{}` is not available", req.backend),
+        ));
+    }
+    let model = usable_model(state, req.model_id).await?;
+    fit(
+        state,
+        &model,
+        &req.backend,
+        req.context_length,
+        req.parallel,
+        req.gpu,
+    )
+    .await
 }
 
 /// Checks, stores (with its route, in one transaction) and starts a deployment.
@@ -175,19 +199,22 @@ pub async fn create(
     check_name(&req.name)?;
     check_options(&req)?;
     let db = &state.db.conn;
-    let model = crate::models::store::get(db, req.model_id)
-        .await?
-        .ok_or_else(|| ApiError::field("model_id", "no such model in the local registry"))?;
-    if let Some(error) = &model.error {
-        return Err(ApiError::field(
-            "model_id",
-            format!("the model file is invalid: {error}"),
-        ));
-    }
+    let model = usable_model(state, req.model_id).await?;
     if req.backend == "builtin" {
         check_servable(model_path(state, &model)).await?;
     }
-    check_memory(&model, req.context_length)?;
+    let fit = fit(
+        state,
+        &model,
+        &req.backend,
+        req.context_length,
+        req.parallel,
+        req.gpu,
+    )
+    .await?;
+    if let Some(message) = fit.message.filter(|_| !fit.fits) {
+        return Err(ApiError::Conflict(message));
+    }
     let key = register::new_key();
     let txn = db.begin().await?;
     if store::name_taken(&txn, &req.name).await?
@@ -223,6 +250,7 @@ pub async fn create(
             context_length: req.context_length.map(|c| c as i32),
             parallel: req.parallel.unwrap_or(4) as i32,
             threads: req.threads.map(|t| t as i32),
+            gpu: fit.gpu.map(|g| g as i32),
             args: serde_json::to_string(&req.args).map_err(anyhow::Error::from)?,
             restarts: 0,
             last_error: None,

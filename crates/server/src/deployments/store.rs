@@ -19,7 +19,7 @@ pub mod deployments {
         pub name: String,
         /// The local model served.
         pub model_id: Uuid,
-        /// `builtin` or `custom`.
+        /// `builtin`, `llama_cpp`, `vllm`, `sglang` or `custom`.
         pub backend: String,
         /// JSON array: the custom command line (program first), with placeholders.
         #[sea_orm(column_type = "Text")]
@@ -40,6 +40,8 @@ pub mod deployments {
         pub parallel: i32,
         /// CPU threads (built-in engine); `None`: all cores.
         pub threads: Option<i32>,
+        /// The GPU given (its index); `None`: CPU only.
+        pub gpu: Option<i32>,
         /// JSON array of extra arguments.
         #[sea_orm(column_type = "Text")]
         pub args: String,

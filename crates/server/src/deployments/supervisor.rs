@@ -150,6 +150,7 @@ async fn record(
     if let Err(e) = store::set_run_state(&state.db.conn, row.id, s).await {
         tracing::error!(deployment = %row.id, error = %e, "cannot record a deployment's state");
     }
+    state.deployments.set_process(row.id, &row.name, pid);
     state.deployments.notify(row.id);
 }
 
@@ -182,6 +183,8 @@ async fn run_once(
     let programs = backend::Programs {
         engine: &config.engine_program,
         llama_cpp: &config.llama_cpp_server,
+        vllm: &config.vllm_server,
+        sglang: &config.sglang_server,
     };
     let launch = match backend::launch(row, &programs, &prepared.model, port, &prepared.key) {
         Ok(l) => l,

@@ -15,7 +15,8 @@ pub struct CreateDeploymentRequest {
     pub name: String,
     /// A model of the local registry.
     pub model_id: Uuid,
-    /// `builtin` (the engine in this binary) or `custom` (a command template).
+    /// `builtin` (the engine in this binary), `llama_cpp`, `vllm`, `sglang` (their servers,
+    /// by template) or `custom` (a command template).
     pub backend: String,
     /// For `custom`: the command line, program first, with `{model_path}`, `{port}`, `{ctx}`,
     /// `{name}`, `{parallel}`, `{threads}` placeholders.
@@ -29,6 +30,9 @@ pub struct CreateDeploymentRequest {
     pub parallel: Option<u32>,
     /// CPU threads (default: all cores).
     pub threads: Option<u32>,
+    /// The GPU to use (its index); default: the one with the most free memory that fits, or
+    /// none (CPU) without NVIDIA GPUs. `{gpu}` in a template and `CUDA_VISIBLE_DEVICES` get it.
+    pub gpu: Option<u32>,
     /// Extra arguments (placeholders allowed).
     #[serde(default)]
     pub args: Vec<String>,
@@ -45,7 +49,7 @@ pub struct DeploymentView {
     pub name: String,
     /// The model served.
     pub model_id: Uuid,
-    /// `builtin` or `custom`.
+    /// `builtin`, `llama_cpp`, `vllm`, `sglang` or `custom`.
     pub backend: String,
     /// The command template (custom).
     pub command: Vec<String>,
@@ -67,6 +71,8 @@ pub struct DeploymentView {
     pub parallel: i32,
     /// CPU threads.
     pub threads: Option<i32>,
+    /// The GPU given; none: CPU only.
+    pub gpu: Option<i32>,
     /// Extra arguments.
     pub args: Vec<String>,
     /// The shared provider it is routed through.
@@ -93,6 +99,7 @@ impl From<DeploymentRow> for DeploymentView {
             context_length: r.context_length,
             parallel: r.parallel,
             threads: r.threads,
+            gpu: r.gpu,
             provider_id: r.provider_id,
             created_at: r.created_at,
         }

@@ -25,6 +25,8 @@ pub struct Metrics {
     db_pool: IntGaugeVec,
     /// LLM calls, tokens, cost, latency.
     pub llm: crate::usage::metrics::LlmMetrics,
+    /// Host, GPU and deployment gauges.
+    pub monitor: crate::monitor::metrics::MonitorMetrics,
 }
 
 impl Metrics {
@@ -68,7 +70,9 @@ impl Metrics {
         registry.register(Box::new(db_pool.clone()))?;
         build_info.with_label_values(&[version, backend]).set(1);
         let llm = crate::usage::metrics::LlmMetrics::register(&registry)?;
+        let monitor = crate::monitor::metrics::MonitorMetrics::register(&registry)?;
         Ok(Self {
+            monitor,
             llm,
             registry,
             requests,

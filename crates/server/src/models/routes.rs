@@ -56,13 +56,20 @@ pub async fn get_daemon_models(
     Ok(AppJson(service::daemon_models(&state).await?))
 }
 
-/// The local registry.
+/// The local registry (for those who manage models or deploy them).
 #[utoipa::path(get, path = "", tag = "models",
     responses((status = 200, description = "Models on disk", body = ItemList<LocalModel>)))]
 pub async fn get_models(
     State(state): State<AppState>,
-    ModelsManager(_who): ModelsManager,
+    crate::auth::extract::AuthUser(who): crate::auth::extract::AuthUser,
 ) -> ApiResult<AppJson<ItemList<LocalModel>>> {
+    use crate::auth::permissions::Permission;
+    if !who.may(Permission::Models) && !who.may(Permission::Deployments) {
+        return Err(crate::error::ApiError::Forbidden(
+            "the model registry needs the `models` or `deployments` permission (or an admin)"
+                .to_owned(),
+        ));
+    }
     Ok(AppJson(ItemList {
         items: service::list(&state).await?,
     }))

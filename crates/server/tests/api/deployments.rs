@@ -25,7 +25,7 @@ async fn app(backend: Backend) -> (TestApp, TestUser) {
 }
 
 /// Writes a tiny model into MODELS_DIR, rescans, and returns its registry id.
-async fn model(
+pub(crate) async fn model(
     app: &TestApp,
     admin: &TestUser,
     file: &str,
@@ -65,7 +65,7 @@ async fn model(
         .to_owned()
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     user: &TestUser,
     method: Method,
@@ -79,7 +79,7 @@ async fn call(
     )
 }
 
-async fn wait_for(
+pub(crate) async fn wait_for(
     app: &TestApp,
     admin: &TestUser,
     id: &str,
@@ -189,7 +189,7 @@ on_both_databases! {
         let fine = model(&app, &admin, "fine.gguf", &Tiny::default(), None).await;
         for (bad, field) in [
             (json!({"name": "Bad Name", "model_id": fine, "backend": "builtin"}), "name"),
-            (json!({"name": "ok", "model_id": fine, "backend": "vllm"}), "backend"),
+            (json!({"name": "ok", "model_id": fine, "backend": "tgi"}), "backend"),
             (json!({"name": "ok", "model_id": fine, "backend": "custom"}), "command"),
             (json!({"name": "ok", "model_id": fine, "backend": "builtin", "parallel": 0}), "parallel"),
             (json!({"name": "ok", "model_id": "0190a0c0-0000-7000-8000-000000000009", "backend": "builtin"}), "model_id"),

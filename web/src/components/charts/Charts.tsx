@@ -64,8 +64,10 @@ export function TimeChart(props: {
   series: Series[];
   format?: (value: number) => string;
   formatRight?: (value: number) => string;
+  /** Room for the left axis's labels (wider for `1001 MiB`). */
+  axisWidth?: number;
 }) {
-  const { data, x, series, format, formatRight } = props;
+  const { data, x, series, format, formatRight, axisWidth = 56 } = props;
   const hasRight = series.some((s) => s.right);
   return (
     <Frame title={props.title} testId={props.testId}>
@@ -73,7 +75,7 @@ export function TimeChart(props: {
         <ComposedChart width={width} height={HEIGHT} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" vertical={false} />
           <XAxis dataKey={x} tick={axis} minTickGap={16} />
-          <YAxis yAxisId="left" tick={axis} width={56} tickFormatter={format} allowDecimals={false} />
+          <YAxis yAxisId="left" tick={axis} width={axisWidth} tickFormatter={format} allowDecimals={false} />
           {hasRight ? <YAxis yAxisId="right" orientation="right" tick={axis} width={56} tickFormatter={formatRight} /> : null}
           <Tooltip
             formatter={(value, name, item) => {

@@ -15,3 +15,11 @@ export const COLORS = {
   cost: '#f59e0b',
   latency: '#a855f7',
 } as const;
+
+/** Colours for charts with a line per thing (deployments, GPUs), taken in turn. */
+export const PALETTE = ['#6366f1', '#22c55e', '#f59e0b', '#0ea5e9', '#dc2626', '#a855f7', '#14b8a6', '#ec4899'] as const;
+
+/** The colour of the `index`-th thing of a chart. */
+export function colorAt(index: number): string {
+  return PALETTE[index % PALETTE.length] ?? PALETTE[0];
+}

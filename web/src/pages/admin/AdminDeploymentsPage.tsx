@@ -1,5 +1,7 @@
-// Admin: deployments — deploy a local model with the built-in engine or a command template, and
-// the deployments with their status, actions and logs (refreshed every two seconds).
+// Admin: deployments — deploy a local model (built-in engine, llama.cpp, vLLM, SGLang, Ollama or
+// a command template) with its resource estimate, and the deployments with their status,
+// actions, logs and "Try it" (refreshed every two seconds). Admins and users with the
+// `deployments` permission.
 
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';

@@ -1,14 +1,16 @@
 // Admin frame: heading and section links (users, providers, audit log, registration, guest
-// chat, messages, usage and prices, models, deployments); a user with the `models` permission sees models only.
+// chat, messages, usage and prices, models, deployments, system); a user with the `models`
+// permission sees models, one with `deployments` sees deployments and the system.
 
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
+import { mayManage } from '../../api/auth.ts';
 import { useAuth } from '../../auth/context.ts';
 
 export function AdminLayout() {
   const { t } = useTranslation();
   const { user } = useAuth();
-  // A user with the `models` permission sees only the models tab.
+  // A user with a permission sees only the tabs it opens.
   const isAdmin = user?.role === 'admin';
   return (
     <div className="page" data-testid="admin-page">
@@ -44,13 +46,20 @@ export function AdminLayout() {
             </NavLink>
           </>
         ) : null}
-        <NavLink to="/admin/models" className="tab" data-testid="admin-tab-models">
-          {t('admin.models')}
-        </NavLink>
-        {isAdmin ? (
-          <NavLink to="/admin/deployments" className="tab" data-testid="admin-tab-deployments">
-            {t('admin.deployments')}
+        {mayManage(user, 'models') ? (
+          <NavLink to="/admin/models" className="tab" data-testid="admin-tab-models">
+            {t('admin.models')}
           </NavLink>
+        ) : null}
+        {mayManage(user, 'deployments') ? (
+          <>
+            <NavLink to="/admin/deployments" className="tab" data-testid="admin-tab-deployments">
+              {t('admin.deployments')}
+            </NavLink>
+            <NavLink to="/admin/system" className="tab" data-testid="admin-tab-system">
+              {t('admin.system')}
+            </NavLink>
+          </>
         ) : null}
       </nav>
       <Outlet />

@@ -1,6 +1,7 @@
 // User administration: search (debounced), role and status filters and paging, all kept in the
-// URL; per user: role, enable/disable, password reset mail, delete (confirmed). The server
-// refuses to demote, disable or delete the last active admin (409), which is shown as said.
+// URL; per user: role, permissions, enable/disable, password reset mail, delete (confirmed).
+// The server refuses to demote, disable or delete the last active admin (409), which is shown
+// as said.
 
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -19,6 +20,7 @@ import { roleLabel } from '../../lib/roles.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 import { useDebouncedValue } from '../../lib/useDebouncedValue.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
+import { UserPermissions } from './UserPermissions.tsx';
 
 /** Users per page. */
 export const USERS_PER_PAGE = 20;
@@ -254,23 +256,7 @@ export function AdminUsersPage() {
                         {isRole(user.role) ? null : <option value={user.role}>{user.role}</option>}
                       </select>
                       {user.role !== 'admin' ? (
-                        <label className="checkbox small">
-                          <input
-                            type="checkbox"
-                            checked={user.permissions.includes('models')}
-                            disabled={rowBusy}
-                            aria-label={t('adminUsers.permModelsOf', { username: user.username })}
-                            onChange={(event) => {
-                              const granted = event.target.checked;
-                              const rest = user.permissions.filter((p) => p !== 'models');
-                              void patch(user, { permissions: granted ? [...rest, 'models'] : rest }, (updated) =>
-                                t(granted ? 'adminUsers.permGranted' : 'adminUsers.permRevoked', { username: updated.username }),
-                              );
-                            }}
-                            data-testid="user-perm-models"
-                          />
-                          {t('adminUsers.permModels')}
-                        </label>
+                        <UserPermissions user={user} disabled={rowBusy} onChange={(permissions, done) => void patch(user, { permissions }, done)} />
                       ) : null}
                     </td>
                     <td data-label={t('adminUsers.status')}>

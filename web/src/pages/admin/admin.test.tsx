@@ -124,6 +124,27 @@ describe('admin users page', () => {
     expect(patches).toEqual([{ permissions: ['models'] }, { permissions: [] }]);
   });
 
+  it('gives the deployments permission beside the models one, keeping the other', async () => {
+    const carol = { ...BOB, id: 'u-carol', username: 'carol', permissions: ['models'] };
+    const fetchMock = mockApi({
+      ...sessionRoutes(ADMIN),
+      'GET /api/admin/users': () => page([ADMIN, carol]),
+      'PATCH /api/admin/users/u-carol': ({ body }) => jsonResponse({ ...carol, ...(body as object) }),
+    });
+    renderApp('/admin/users');
+    const box = await screen.findByRole('checkbox', { name: 'carol may manage deployments' });
+    expect(screen.getAllByTestId('user-perm-deployments')).toHaveLength(1);
+    expect(box).not.toBeChecked();
+    expect(screen.getByTestId('user-perm-models')).toBeChecked();
+    await userEvent.click(box);
+    expect(await screen.findByTestId('users-message')).toHaveTextContent('carol may now manage deployments and watch the system.');
+    expect(box).toBeChecked();
+    await userEvent.click(box);
+    expect(await screen.findByText('carol may no longer manage deployments.')).toBeInTheDocument();
+    const patches = callsTo(fetchMock, 'PATCH /api/admin/users/u-carol').map((c) => c.body);
+    expect(patches).toEqual([{ permissions: ['models', 'deployments'] }, { permissions: ['models'] }]);
+  });
+
   it('disables and enables a user', async () => {
     const fetchMock = mockApi({
       ...sessionRoutes(ADMIN),

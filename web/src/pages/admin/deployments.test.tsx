@@ -3,24 +3,15 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import i18n from '../../i18n/index.ts';
 import type { Deployment } from '../../api/deployments.ts';
-import type { LocalModel } from '../../api/models.ts';
+import { MODEL, RUNNING } from '../../test/deployments.ts';
+import { FakeChatServer, message, session } from '../../test/chatServer.ts';
 import { ADMIN, USER, callsTo, errorResponse, jsonResponse, mockApi, renderApp, setSessionCookie } from '../../test/helpers.tsx';
+import { sseEvent, sseResponse } from '../../test/sse.ts';
 
 beforeEach(async () => {
   await i18n.changeLanguage('en');
   setSessionCookie();
 });
-
-const MODEL: LocalModel = {
-  id: 'm1', name: 'acme/Tiny-GGUF/tiny.Q4_K_M.gguf', path: 'huggingface/acme/Tiny-GGUF/tiny.Q4_K_M.gguf', format: 'gguf',
-  size_bytes: 98_000_000, parts: 1, source: 'huggingface', repo: 'acme/Tiny-GGUF', architecture: 'llama', parameters: 135_000_000,
-  quantization: 'Q4_K_M', context_length: 8192, chat_template: true, valid: true, error: null, created_at: '2026-12-07T10:00:00Z',
-};
-
-const RUNNING: Deployment = {
-  id: 'd1', name: 'smol', model_id: 'm1', backend: 'builtin', command: [], status: 'running', should_run: true, port: 40123, pid: 777,
-  restarts: 2, last_error: null, context_length: null, parallel: 4, threads: null, args: [], provider_id: 'p1', created_at: '2026-12-07T10:01:00Z',
-};
 
 describe('admin deployments', () => {
   it('deploys a model, lists it with status, port and restarts, stops it and shows its logs', async () => {
@@ -47,7 +38,7 @@ describe('admin deployments', () => {
     await userEvent.type(screen.getByTestId('deploy-threads'), '2');
     await userEvent.click(screen.getByTestId('deploy-submit'));
     await waitFor(() => expect(callsTo(fetchMock, 'POST /api/deployments')).toHaveLength(1));
-    expect(callsTo(fetchMock, 'POST /api/deployments')[0].body).toEqual({ name: 'smol', model_id: 'm1', backend: 'builtin', threads: 2 });
+    expect(callsTo(fetchMock, 'POST /api/deployments')[0].body).toEqual({ name: 'smol', model_id: 'm1', backend: 'builtin', threads: 2, gpu: null });
     const row = await screen.findByTestId('deployment-row');
     expect(within(row).getByTestId('deployment-status')).toHaveTextContent('Running');
     expect(row).toHaveTextContent('port 40123 · 2 restarts');
@@ -90,5 +81,35 @@ describe('admin deployments', () => {
     mockApi({ 'GET /api/auth/profile': () => jsonResponse(USER) });
     renderApp('/admin/deployments');
     expect(await screen.findByTestId('forbidden')).toBeInTheDocument();
+  });
+
+  it('tries a running deployment in a new chat with its model picked', async () => {
+    const server = new FakeChatServer();
+    const fetchMock = mockApi({
+      ...server.routes(),
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/models': () => jsonResponse({ items: [MODEL] }),
+      'GET /api/deployments': () =>
+        jsonResponse({ items: [RUNNING, { ...RUNNING, id: 'd2', name: 'idle', status: 'stopped', should_run: false, port: null }] }),
+      'GET /api/llm/models': () => jsonResponse({ items: [{ id: 'fake-model' }, { id: 'smol' }] }),
+      'POST /api/llm/chat': () => {
+        server.sessions.push(session({ id: 's1', title: 'hi', model: 'smol' }));
+        return sseResponse([
+          sseEvent(1, 'start', { session_id: 's1', user_message_id: 'u1', assistant_message_id: 'a1' }),
+          sseEvent(2, 'done', { message: message({ id: 'a1', role: 'assistant', content: 'Hello!', parent_id: 'u1', model: 'smol' }) }),
+        ]);
+      },
+    });
+    const { router } = renderApp('/admin/deployments');
+    const tryIt = await screen.findByTestId('deployment-try-smol');
+    expect(screen.queryByTestId('deployment-try-idle')).not.toBeInTheDocument();
+    expect(tryIt).toHaveAttribute('href', '/chat?model=smol');
+    await userEvent.click(tryIt);
+    expect(router.state.location.pathname).toBe('/chat');
+    await waitFor(() => expect(screen.getByTestId('composer-model')).toHaveValue('smol'));
+    await userEvent.type(screen.getByTestId('composer-input'), 'hi{Enter}');
+    await waitFor(() => expect(callsTo(fetchMock, 'POST /api/llm/chat')).toHaveLength(1));
+    expect(callsTo(fetchMock, 'POST /api/llm/chat')[0]!.body).toMatchObject({ message: 'hi', model: 'smol' });
+    await waitFor(() => expect(router.state.location.pathname).toBe('/chat/s1'));
   });
 });

@@ -3,6 +3,7 @@
 // composer); its first reply's `start` event gives it a session and the URL becomes
 // `/chat/{id}` without interrupting the stream. In an open session the pickers change the
 // session itself. Images dropped anywhere on the conversation are attached to the next message.
+// `/chat?model={id}` opens a new chat with that model picked (Admin → Deployments → Try it).
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -37,7 +38,8 @@ export function ChatPage() {
   const [session, setSession] = useState<ChatSession | null>(null);
   const [sessionError, setSessionError] = useState<unknown>(null);
   const [pickError, setPickError] = useState<unknown>(null);
-  const [draftModel, setDraftModel] = useState('');
+  const askedModel = new URLSearchParams(location.search).get('model');
+  const [draftModel, setDraftModel] = useState(() => askedModel ?? '');
   const [draftPersona, setDraftPersona] = useState('');
   const models = useAsync((signal) => listChatModels(signal), []);
   const personas = useAsync((signal) => listPersonas(signal), []);
@@ -96,6 +98,11 @@ export function ChatPage() {
   }, []);
 
   useEffect(() => setDrawerOpen(false), [location.pathname]);
+
+  useEffect(() => {
+    // Followed a link to a new chat with a model while the page was open.
+    if (askedModel !== null) setDraftModel(askedModel);
+  }, [askedModel]);
 
   useEffect(preloadMarkdown, []);
 

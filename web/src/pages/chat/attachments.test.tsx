@@ -19,11 +19,15 @@ function stored(id: string) {
   return { id, mime: 'image/png', width: 32, height: 32, size: 64, created_at: '2026-11-21T10:00:00Z' };
 }
 
-const ANSWER = message({ id: 'a1', role: 'assistant', content: 'A cat!', parent_id: 'u1', model: 'fake-model' });
+/** The answer of the `n`-th reply (each reply has its own message ids, as the server gives). */
+function answer(n: number) {
+  return message({ id: `a${n}`, role: 'assistant', content: 'A cat!', parent_id: `u${n}`, model: 'fake-model' });
+}
 
 /** The chat API, uploads that answer ids f1, f2… in order, and a reply to every message. */
 function chatWithUploads(server = new FakeChatServer([session({ id: 's1', title: 'Pictures' })], { s1: [] })) {
   let uploads = 0;
+  let replies = 0;
   return mockApi({
     ...server.routes(),
     'POST /api/files': () => {
@@ -33,10 +37,11 @@ function chatWithUploads(server = new FakeChatServer([session({ id: 's1', title:
     'DELETE /api/files/f1': () => emptyResponse(),
     'POST /api/llm/chat': () => {
       if (!server.sessions.some((item) => item.id === 's1')) server.sessions.push(session({ id: 's1', title: 'Pictures' }));
+      replies += 1;
       return sseResponse([
-        sseEvent(1, 'start', { session_id: 's1', user_message_id: 'u1', assistant_message_id: 'a1' }),
+        sseEvent(1, 'start', { session_id: 's1', user_message_id: `u${replies}`, assistant_message_id: `a${replies}` }),
         sseEvent(2, 'delta', { content: 'A cat!' }),
-        sseEvent(3, 'done', { message: ANSWER }),
+        sseEvent(3, 'done', { message: answer(replies) }),
       ]);
     },
   });

@@ -1,13 +1,17 @@
-// Deployments → deploy: a valid model of the local registry, a name (the model id in /v1),
-// the backend (the built-in engine, llama.cpp's server, or a command template one argument per line), context
-// length, parallel requests and CPU threads. The server checks whether the model can be served
-// and fits in memory, and says why not.
+// Deployments → deploy: a valid model of the local registry, a name (the model id in /v1), the
+// backend (the built-in engine, llama.cpp's server, vLLM, SGLang, Ollama — their command
+// templates filled in by the server — or a command template, one argument per line), context
+// length, parallel requests, CPU threads and the GPU. What it would need and whether that fits
+// is shown as the form changes; the server checks again on deploying and says why not.
 
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { createDeployment, type Deployment, type NewDeployment } from '../../../api/deployments.ts';
+import { BACKENDS, createDeployment, type Backend, type Deployment, type EstimateRequest, type NewDeployment } from '../../../api/deployments.ts';
 import { formatBytes, type LocalModel } from '../../../api/models.ts';
 import { FormAlert, SelectField, TextAreaField, TextField } from '../../../components/forms.tsx';
+import { EstimateNote } from './EstimateNote.tsx';
+import { GpuSelect } from './GpuSelect.tsx';
+import { useEstimate } from './useEstimate.ts';
 
 function suggestedName(model: LocalModel | undefined): string {
   if (!model) return '';
@@ -17,19 +21,51 @@ function suggestedName(model: LocalModel | undefined): string {
 
 const optionalNumber = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
 
+/** Backends run from a command template the server fills in, which a hint explains. */
+const HINTS: Partial<Record<Backend, 'deployments.templateHint' | 'deployments.ollamaHint'>> = {
+  vllm: 'deployments.templateHint',
+  sglang: 'deployments.templateHint',
+  ollama: 'deployments.ollamaHint',
+};
+
+function BackendField({ value, onChange }: { value: Backend; onChange: (backend: Backend) => void }) {
+  const { t } = useTranslation();
+  const hint = HINTS[value];
+  return (
+    <SelectField
+      label={t('deployments.backend')}
+      value={value}
+      onChange={(e) => onChange(e.target.value as Backend)}
+      hint={hint ? t(hint, { backend: t(`deployments.${value}`) }) : undefined}
+      testId="deploy-backend"
+    >
+      {BACKENDS.map((b) => (
+        <option key={b} value={b}>
+          {t(`deployments.${b}`)}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
 export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCreated: (d: Deployment) => void }) {
   const { t } = useTranslation();
   const usable = models.filter((m) => m.valid);
   const [modelId, setModelId] = useState('');
   const [name, setName] = useState('');
-  const [backend, setBackend] = useState<'builtin' | 'llama_cpp' | 'custom'>('builtin');
+  const [backend, setBackend] = useState<Backend>('builtin');
   const [command, setCommand] = useState('');
   const [ctx, setCtx] = useState('');
   const [parallel, setParallel] = useState('');
   const [threads, setThreads] = useState('');
+  const [gpu, setGpu] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const chosen = usable.find((m) => m.id === modelId) ?? usable[0];
+  const question: EstimateRequest | null = chosen
+    ? { model_id: chosen.id, backend, context_length: optionalNumber(ctx) ?? null, parallel: optionalNumber(parallel), gpu }
+    : null;
+  const estimate = useEstimate(question);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -41,6 +77,7 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
       context_length: optionalNumber(ctx),
       parallel: optionalNumber(parallel),
       threads: optionalNumber(threads),
+      gpu,
     };
     if (backend === 'custom') body.command = command.split('\n').map((l) => l.trim()).filter((l) => l !== '');
     setBusy(true);
@@ -75,11 +112,7 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
           ))}
         </SelectField>
         <TextField label={t('deployments.name')} value={name} onChange={(e) => setName(e.target.value)} placeholder={suggestedName(chosen)} hint={t('deployments.nameHint')} testId="deploy-name" />
-        <SelectField label={t('deployments.backend')} value={backend} onChange={(e) => setBackend(e.target.value as 'builtin' | 'llama_cpp' | 'custom')} testId="deploy-backend">
-          <option value="builtin">{t('deployments.builtin')}</option>
-          <option value="llama_cpp">{t('deployments.llama_cpp')}</option>
-          <option value="custom">{t('deployments.custom')}</option>
-        </SelectField>
+        <BackendField value={backend} onChange={setBackend} />
         {backend === 'custom' ? (
           <TextAreaField label={t('deployments.command')} value={command} onChange={(e) => setCommand(e.target.value)} rows={4} placeholder={'llama-server\n-m\n{model_path}\n--port\n{port}'} hint={t('deployments.commandHint')} testId="deploy-command" />
         ) : null}
@@ -88,6 +121,8 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
           <TextField label={t('deployments.parallel')} type="number" min={1} max={32} value={parallel} onChange={(e) => setParallel(e.target.value)} placeholder="4" testId="deploy-parallel" />
           <TextField label={t('deployments.threads')} type="number" min={1} value={threads} onChange={(e) => setThreads(e.target.value)} placeholder={t('deployments.allCores')} testId="deploy-threads" />
         </div>
+        <GpuSelect value={gpu} onChange={setGpu} />
+        <EstimateNote state={estimate} />
         {error !== null ? <FormAlert error={error} testId="deploy-error" /> : null}
         <div className="form-actions">
           <button type="submit" className="button" disabled={busy} data-testid="deploy-submit">

@@ -1,12 +1,18 @@
-// Deployments → the list: status, port, restarts and the last error of each, refreshed every
-// two seconds; start, stop, restart, delete (confirmed) and a log viewer that follows the
-// output while it is open.
+// Deployments → the list: status, port, GPU, restarts and the last error of each, refreshed
+// every two seconds; start, stop, restart, delete (confirmed), a log viewer that follows the
+// output while it is open, and "Try it": a new chat with the running deployment's model picked.
 
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { actOnDeployment, deleteDeployment, deploymentLogs, type Deployment } from '../../../api/deployments.ts';
 import type { LocalModel } from '../../../api/models.ts';
 import { FormAlert } from '../../../components/forms.tsx';
+
+/** A new chat with `model` picked (the chat page reads `?model=`). */
+export function chatWith(model: string): string {
+  return `/chat?${new URLSearchParams({ model }).toString()}`;
+}
 
 const BADGE: Record<string, string> = { running: 'badge-ok', failed: 'badge-error', unhealthy: 'badge-error', starting: 'badge-pending' };
 
@@ -66,11 +72,17 @@ export function DeploymentList({ deployments, models, onChanged }: { deployments
               <div className="muted small">
                 {modelName(d.model_id)} · {t(`deployments.${d.backend}`, { defaultValue: d.backend })}
                 {d.port !== null ? ` · ${t('deployments.port', { port: d.port })}` : ''}
+                {d.gpu !== null && d.gpu !== undefined ? ` · ${t('deployments.onGpu', { index: d.gpu })}` : ''}
                 {d.restarts > 0 ? ` · ${t('deployments.restarts', { count: d.restarts })}` : ''}
               </div>
               {d.last_error ? <div className="field-error small" data-testid="deployment-last-error">{d.last_error}</div> : null}
             </div>
             <div className="row-actions">
+              {d.status === 'running' ? (
+                <Link to={chatWith(d.name)} className="button button-small" aria-label={t('deployments.tryLabel', { name: d.name })} data-testid={`deployment-try-${d.name}`}>
+                  {t('deployments.try')}
+                </Link>
+              ) : null}
               {d.should_run ? (
                 <button type="button" className="button button-secondary button-small" disabled={busy === d.id} onClick={() => void act(d, () => actOnDeployment(d.id, 'stop'))} data-testid="deployment-stop">
                   {t('deployments.stop')}
