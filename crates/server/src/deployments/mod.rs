@@ -2,6 +2,7 @@
 //! process of this binary) or by a command template, supervised (health, restarts with
 //! back-off, a crash-loop limit, logs), and routed through a shared provider while it runs.
 
+mod adopt;
 mod backend;
 pub mod estimate;
 mod logs;
@@ -109,6 +110,16 @@ impl Supervisors {
 
     /// Starts supervising `id` unless it is already.
     pub fn start(&self, state: &AppState, id: Uuid) {
+        self.supervise(state, id, None);
+    }
+
+    /// Supervises `id` through its process `pid` on `port`, left serving by the previous start
+    /// of the server.
+    pub fn adopt(&self, state: &AppState, id: Uuid, pid: u32, port: u16) {
+        self.supervise(state, id, Some((pid, port)));
+    }
+
+    fn supervise(&self, state: &AppState, id: Uuid, adopt: Option<(u32, u16)>) {
         let stop = state.shutdown.child_token();
         {
             let mut runs = lock(&self.runs);
@@ -119,7 +130,7 @@ impl Supervisors {
         }
         let state2 = state.clone();
         state.tasks.spawn(async move {
-            supervisor::supervise(state2.clone(), id, stop).await;
+            supervisor::supervise(state2.clone(), id, stop, adopt).await;
             lock(&state2.deployments.runs).remove(&id);
             state2.deployments.notify(id);
         });

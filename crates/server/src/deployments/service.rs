@@ -349,10 +349,19 @@ pub async fn delete(
     Ok(())
 }
 
-/// At start: what should run runs again; what was left running by a server that died is
-/// marked stopped first.
+/// At start: a process the previous start of the server left serving is re-adopted (still
+/// alive, started for this deployment, and answering); what should run and was not adopted
+/// runs again; a leftover that does not answer is killed first, so it frees its memory and port.
 pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
     for row in store::list(&state.db.conn).await? {
+        let left = super::adopt::leftover(state, &row).await;
+        if row.should_run
+            && let super::adopt::Leftover::Serving { pid, port } = left
+        {
+            tracing::info!(deployment = %row.name, pid, port, "deployment: re-adopted");
+            state.deployments.adopt(state, row.id, pid, port);
+            continue;
+        }
         if row.status != status::STOPPED && row.status != status::FAILED {
             let s = store::RunState {
                 status: status::STOPPED.into(),

@@ -43,11 +43,83 @@ enum Ended {
     Fatal(String),
 }
 
-/// Supervises deployment `id` until it is stopped or fails.
-pub async fn supervise(state: AppState, id: Uuid, stop: CancellationToken) {
+/// A process being watched: one we started, or one a previous run of the server started
+/// that is still serving (re-adopted at start).
+enum Proc {
+    Child(Child),
+    Adopted(u32),
+}
+
+impl Proc {
+    fn id(&self) -> Option<u32> {
+        match self {
+            Self::Child(c) => c.id(),
+            Self::Adopted(pid) => Some(*pid),
+        }
+    }
+
+    /// Waits until the process ends.
+    async fn ended(&mut self, starting: bool) -> Ended {
+        match self {
+            Self::Child(c) => exited(c.wait().await, starting),
+            Self::Adopted(pid) => {
+                while alive(*pid) {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Ended::Crashed("the re-adopted process ended".into())
+            }
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after the grace period.
+    async fn terminate(&mut self) {
+        match self {
+            Self::Child(child) => terminate(child).await,
+            Self::Adopted(pid) => {
+                signal(*pid, nix::sys::signal::Signal::SIGTERM);
+                let deadline = Instant::now() + GRACE;
+                while alive(*pid) && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                signal(*pid, nix::sys::signal::Signal::SIGKILL);
+            }
+        }
+    }
+}
+
+fn signal(pid: u32, sig: nix::sys::signal::Signal) {
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
+    }
+}
+
+/// Whether a process runs (a zombie of ours counts as ended).
+pub(super) fn alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the command's closing parenthesis.
+    !matches!(
+        stat.rsplit(')')
+            .next()
+            .map(str::trim_start)
+            .and_then(|r| r.chars().next()),
+        Some('Z' | 'X') | None
+    )
+}
+
+/// Supervises deployment `id` until it is stopped or fails; `adopt` is a process (pid, port)
+/// a previous run of the server left serving, watched before any new one is started.
+pub async fn supervise(
+    state: AppState,
+    id: Uuid,
+    stop: CancellationToken,
+    adopt: Option<(u32, u16)>,
+) {
     let log = state.deployments.log(&state, id);
     let mut crashes: VecDeque<Instant> = VecDeque::new();
     let mut attempt = 0u32;
+    let mut adopt = adopt;
     loop {
         let row = match store::get(&state.db.conn, id).await {
             Ok(Some(row)) => row,
@@ -57,7 +129,13 @@ pub async fn supervise(state: AppState, id: Uuid, stop: CancellationToken) {
                 return;
             }
         };
-        let ended = run_once(&state, &row, &log, &stop).await;
+        let ended = match adopt.take() {
+            Some((pid, port)) => {
+                log.push(&format!("[supervisor] re-adopted process {pid} on port {port}, left running by the previous start of the server (its output is not captured)"));
+                watch(&state, &row, Proc::Adopted(pid), port, &stop).await
+            }
+            None => run_once(&state, &row, &log, &stop).await,
+        };
         let _ = register::route(&state, row.provider_id, None).await;
         let (reason, fatal) = match ended {
             Ended::Stopped => {
@@ -219,7 +297,7 @@ async fn run_once(
     )
     .await;
     pipe(state, &mut child, log);
-    watch(state, row, child, port, stop).await
+    watch(state, row, Proc::Child(child), port, stop).await
 }
 
 /// Copies the process's output into its log, line by line (the readers end with the process).
@@ -287,7 +365,7 @@ async fn terminate(child: &mut Child) {
 async fn watch(
     state: &AppState,
     row: &DeploymentRow,
-    mut child: Child,
+    mut child: Proc,
     port: u16,
     stop: &CancellationToken,
 ) -> Ended {
@@ -298,17 +376,17 @@ async fn watch(
     loop {
         tokio::select! {
             () = stop.cancelled() => {
-                terminate(&mut child).await;
+                child.terminate().await;
                 return Ended::Stopped;
             }
-            status = child.wait() => return exited(status, true),
+            ended = child.ended(true) => return ended,
             () = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
         if healthy(&client, &url).await {
             break;
         }
         if began.elapsed() > STARTUP {
-            terminate(&mut child).await;
+            child.terminate().await;
             return Ended::Crashed(format!(
                 "it did not answer /health within {} s",
                 STARTUP.as_secs()
@@ -336,10 +414,10 @@ async fn watch(
     loop {
         tokio::select! {
             () = stop.cancelled() => {
-                terminate(&mut child).await;
+                child.terminate().await;
                 return Ended::Stopped;
             }
-            status = child.wait() => return exited(status, false),
+            ended = child.ended(false) => return ended,
             () = tokio::time::sleep(HEALTH_EVERY) => {}
         }
         if healthy(&client, &url).await {
@@ -360,7 +438,7 @@ async fn watch(
         }
         failures += 1;
         if failures >= HEALTH_FAILURES {
-            terminate(&mut child).await;
+            child.terminate().await;
             return Ended::Crashed(format!("it stopped answering /health ({failures} checks)"));
         }
         record(

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::deployments::{call, model, wait_for};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::TestApp;
 use crate::on_both_databases;
 
 on_both_databases! {

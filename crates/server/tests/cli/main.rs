@@ -10,6 +10,7 @@
     reason = "tests fail loudly"
 )]
 
+mod deployments;
 mod downloads;
 mod instances;
 mod live;
