@@ -88,7 +88,7 @@ pub fn launch(
         ("model_path", model.clone()),
         ("port", port.clone()),
         ("ctx", ctx.clone()),
-        ("name", row.name.clone()),
+        ("name", super::replicas::served_name(row).to_owned()),
         ("parallel", row.parallel.to_string()),
         ("threads", threads.clone()),
         ("gpu", gpu.clone()),
@@ -132,7 +132,11 @@ pub fn launch(
 
 fn builtin(row: &DeploymentRow, programs: &Programs<'_>, v: &Vars) -> Launch {
     let mut args = owned(&["engine", "--model", &v.model, "--port", &v.port]);
-    args.extend(owned(&["--model-id", &row.name, "--parallel"]));
+    args.extend(owned(&[
+        "--model-id",
+        super::replicas::served_name(row),
+        "--parallel",
+    ]));
     args.push(row.parallel.to_string());
     if !v.ctx.is_empty() {
         args.extend(["--ctx".to_owned(), v.ctx.clone()]);
@@ -163,7 +167,10 @@ fn vllm(
     key: &str,
 ) -> Result<Launch, String> {
     let mut args = owned(&[&v.model, "--host", "127.0.0.1", "--port", &v.port]);
-    args.extend(owned(&["--served-model-name", &row.name]));
+    args.extend(owned(&[
+        "--served-model-name",
+        super::replicas::served_name(row),
+    ]));
     if !v.ctx.is_empty() {
         args.extend(["--max-model-len".to_owned(), v.ctx.clone()]);
     }
@@ -184,7 +191,7 @@ fn sglang(
         "--port",
         &v.port,
         "--served-model-name",
-        &row.name,
+        super::replicas::served_name(row),
     ]));
     args.extend(owned(&["--api-key", key]));
     if !v.ctx.is_empty() {
@@ -229,6 +236,7 @@ mod tests {
             parallel: 2,
             threads: Some(1),
             gpu: None,
+            replica_of: None,
             args: args.into(),
             restarts: 0,
             last_error: None,

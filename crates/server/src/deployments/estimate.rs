@@ -29,6 +29,8 @@ pub struct EstimateRequest {
     pub parallel: Option<u32>,
     /// A GPU (default: the one with most free memory that fits).
     pub gpu: Option<u32>,
+    /// Processes (default 1); each needs the memory of one.
+    pub replicas: Option<u32>,
 }
 
 /// A GPU as the estimate sees it.
@@ -51,7 +53,7 @@ pub struct Estimate {
     pub model_bytes: u64,
     /// KV cache and working memory for the context.
     pub context_bytes: u64,
-    /// Both.
+    /// Both, times the replicas.
     pub required_bytes: u64,
     /// Memory free now (`None`: unknown).
     pub memory_available_bytes: Option<u64>,
@@ -113,12 +115,18 @@ pub fn context_bytes(
 pub fn fit(
     model: &ModelRow,
     context: u64,
+    replicas: u64,
     wanted_gpu: Option<u32>,
     gpus: &[GpuSample],
     backend: &str,
 ) -> Result<Estimate, ApiError> {
     let weights = model.size_bytes.max(0) as u64;
-    let needed = weights + context;
+    let needed = (weights + context) * replicas;
+    let each = if replicas > 1 {
+        format!(" for {replicas} replicas")
+    } else {
+        String::new()
+    };
     if backend == "builtin" && wanted_gpu.is_some() {
         return Err(ApiError::field(
             "gpu",
@@ -144,7 +152,7 @@ pub fn fit(
         Some(g) if !g.fits => (
             false,
             Some(format!(
-                "the model needs about {} ({} of weights and {} for the context), GPU {} has {} free",
+                "the model needs about {}{each} ({} of weights and {} for the context each), GPU {} has {} free",
                 gib(needed),
                 gib(weights),
                 gib(context),
@@ -157,7 +165,7 @@ pub fn fit(
             Some(free) if needed > free => (
                 false,
                 Some(format!(
-                    "the model needs about {} ({} of weights and {} for the context), {} of memory is free",
+                    "the model needs about {}{each} ({} of weights and {} for the context each), {} of memory is free",
                     gib(needed),
                     gib(weights),
                     gib(context),

@@ -5,8 +5,10 @@
 mod adopt;
 mod backend;
 pub mod estimate;
+mod lifecycle;
 mod logs;
 mod register;
+mod replicas;
 mod routes;
 pub mod service;
 pub mod store;

@@ -26,11 +26,13 @@ pub fn new_key() -> String {
     )
 }
 
-/// Creates the (disabled) provider and its key; returns the provider's id.
+/// Creates the (disabled) provider of the deployment or replica `name` serving model `serves`,
+/// with its key; returns the provider's id.
 pub async fn create(
     state: &AppState,
     db: &impl ConnectionTrait,
     name: &str,
+    serves: &str,
     key: &str,
 ) -> ApiResult<Uuid> {
     let now = Utc::now();
@@ -43,7 +45,7 @@ pub async fn create(
             .to_owned(),
         base_url: "http://127.0.0.1:1/v1".to_owned(),
         api_version: None,
-        models: serde_json::json!([name]).to_string(),
+        models: serde_json::json!([serves]).to_string(),
         model_aliases: "{}".to_owned(),
         default_params: "{}".to_owned(),
         timeout_secs: 300,

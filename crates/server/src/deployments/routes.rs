@@ -69,7 +69,8 @@ pub async fn get_deployment(
     DeploymentsManager(_admin): DeploymentsManager,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<DeploymentView>> {
-    Ok(AppJson(service::get(&state, id).await?.into()))
+    let row = service::get(&state, id).await?;
+    Ok(AppJson(service::view(&state, row).await?))
 }
 
 /// Stops a deployment and deletes it with its route.

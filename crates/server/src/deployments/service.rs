@@ -116,6 +116,15 @@ fn check_options(req: &CreateDeploymentRequest) -> Result<(), ApiError> {
     if req.parallel.is_some_and(|p| !(1..=32).contains(&p)) {
         return Err(ApiError::field("parallel", "must be between 1 and 32"));
     }
+    if req.replicas.is_some_and(|r| !(1..=8).contains(&r)) {
+        return Err(ApiError::field("replicas", "must be between 1 and 8"));
+    }
+    if req.replicas.is_some_and(|r| r > 1) && req.port.is_some() {
+        return Err(ApiError::field(
+            "replicas",
+            "replicas need a free port each; leave `port` empty",
+        ));
+    }
     if req.threads.is_some_and(|t| !(1..=512).contains(&t)) {
         return Err(ApiError::field("threads", "must be between 1 and 512"));
     }
@@ -150,8 +159,7 @@ async fn fit(
     state: &AppState,
     model: &ModelRow,
     backend: &str,
-    ctx: Option<u32>,
-    parallel: Option<u32>,
+    (ctx, parallel, replicas): (Option<u32>, Option<u32>, Option<u32>),
     wanted_gpu: Option<u32>,
 ) -> Result<Estimate, ApiError> {
     let (path, weights, b) = (
@@ -166,7 +174,8 @@ async fn fit(
     })
     .await
     .map_err(anyhow::Error::from)?;
-    estimate::fit(model, context, wanted_gpu, &gpus, backend)
+    let count = u64::from(replicas.unwrap_or(1).max(1));
+    estimate::fit(model, context, count, wanted_gpu, &gpus, backend)
 }
 
 /// What a deployment of the model would need, where it would run, and whether it fits.
@@ -178,15 +187,8 @@ pub async fn estimate(state: &AppState, req: EstimateRequest) -> Result<Estimate
         ));
     }
     let model = usable_model(state, req.model_id).await?;
-    fit(
-        state,
-        &model,
-        &req.backend,
-        req.context_length,
-        req.parallel,
-        req.gpu,
-    )
-    .await
+    let options = (req.context_length, req.parallel, req.replicas);
+    fit(state, &model, &req.backend, options, req.gpu).await
 }
 
 /// Checks, stores (with its route, in one transaction) and starts a deployment.
@@ -203,15 +205,8 @@ pub async fn create(
     if req.backend == "builtin" {
         check_servable(model_path(state, &model)).await?;
     }
-    let fit = fit(
-        state,
-        &model,
-        &req.backend,
-        req.context_length,
-        req.parallel,
-        req.gpu,
-    )
-    .await?;
+    let options = (req.context_length, req.parallel, req.replicas);
+    let fit = fit(state, &model, &req.backend, options, req.gpu).await?;
     if let Some(message) = fit.message.filter(|_| !fit.fits) {
         return Err(ApiError::Conflict(message));
     }
@@ -231,7 +226,7 @@ pub async fn create(
             req.name
         )));
     }
-    let provider_id = register::create(state, &txn, &req.name, &key).await?;
+    let provider_id = register::create(state, &txn, &req.name, &req.name, &key).await?;
     let now = Utc::now();
     let should_run = req.start.unwrap_or(true);
     let row = store::insert(
@@ -251,6 +246,7 @@ pub async fn create(
             parallel: req.parallel.unwrap_or(4) as i32,
             threads: req.threads.map(|t| t as i32),
             gpu: fit.gpu.map(|g| g as i32),
+            replica_of: None,
             args: serde_json::to_string(&req.args).map_err(anyhow::Error::from)?,
             restarts: 0,
             last_error: None,
@@ -265,117 +261,15 @@ pub async fn create(
         .target("deployment", row.id)
         .details(serde_json::json!({ "name": row.name, "model_id": row.model_id, "backend": row.backend })))
     .await?;
+    let replicas = super::replicas::add(state, &txn, &row, req.replicas.unwrap_or(1)).await?;
     txn.commit().await?;
     if should_run {
         state.deployments.start(state, row.id);
-    }
-    Ok(row.into())
-}
-
-/// One deployment.
-pub async fn get(state: &AppState, id: Uuid) -> Result<DeploymentRow, ApiError> {
-    store::get(&state.db.conn, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no deployment {id}")))
-}
-
-/// Every deployment.
-pub async fn list(state: &AppState) -> Result<Vec<DeploymentView>, ApiError> {
-    Ok(store::list(&state.db.conn)
-        .await?
-        .into_iter()
-        .map(DeploymentView::from)
-        .collect())
-}
-
-/// Starts (or keeps running) a deployment.
-pub async fn start(state: &AppState, id: Uuid) -> Result<DeploymentView, ApiError> {
-    let row = get(state, id).await?;
-    store::set_should_run(&state.db.conn, id, true).await?;
-    if row.status == status::FAILED {
-        let restarts = row.restarts;
-        store::set_run_state(
-            &state.db.conn,
-            id,
-            store::RunState {
-                status: status::STOPPED.into(),
-                restarts,
-                ..Default::default()
-            },
-        )
-        .await?;
-    }
-    state.deployments.start(state, id);
-    Ok(get(state, id).await?.into())
-}
-
-/// Stops a deployment (SIGTERM, then SIGKILL) and closes its route.
-pub async fn stop(state: &AppState, id: Uuid) -> Result<DeploymentView, ApiError> {
-    get(state, id).await?;
-    store::set_should_run(&state.db.conn, id, false).await?;
-    state.deployments.stop(id).await;
-    Ok(get(state, id).await?.into())
-}
-
-/// Stops and starts a deployment.
-pub async fn restart(state: &AppState, id: Uuid) -> Result<DeploymentView, ApiError> {
-    get(state, id).await?;
-    state.deployments.stop(id).await;
-    start(state, id).await
-}
-
-/// Stops a deployment and deletes it with its route.
-pub async fn delete(
-    state: &AppState,
-    actor: &AuthContext,
-    id: Uuid,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
-    let row = get(state, id).await?;
-    store::set_should_run(&state.db.conn, id, false).await?;
-    state.deployments.stop(id).await;
-    let txn = state.db.conn.begin().await?;
-    register::remove(&txn, row.provider_id).await?;
-    store::delete(&txn, id).await?;
-    audit::record(
-        &txn,
-        AuditEvent::new("deployment.deleted", Some(actor.user.id), client.ip.clone())
-            .target("deployment", id)
-            .details(serde_json::json!({ "name": row.name })),
-    )
-    .await?;
-    txn.commit().await?;
-    crate::cluster::changed(state, crate::cluster::Topic::Providers);
-    Ok(())
-}
-
-/// At start: a process the previous start of the server left serving is re-adopted (still
-/// alive, started for this deployment, and answering); what should run and was not adopted
-/// runs again; a leftover that does not answer is killed first, so it frees its memory and port.
-pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
-    for row in store::list(&state.db.conn).await? {
-        let left = super::adopt::leftover(state, &row).await;
-        if row.should_run
-            && let super::adopt::Leftover::Serving { pid, port } = left
-        {
-            tracing::info!(deployment = %row.name, pid, port, "deployment: re-adopted");
-            state.deployments.adopt(state, row.id, pid, port);
-            continue;
-        }
-        if row.status != status::STOPPED && row.status != status::FAILED {
-            let s = store::RunState {
-                status: status::STOPPED.into(),
-                restarts: row.restarts,
-                last_error: row.last_error.clone(),
-                ..Default::default()
-            };
-            store::set_run_state(&state.db.conn, row.id, s).await?;
-            register::route(state, row.provider_id, None).await?;
-        }
-        if row.should_run {
-            tracing::info!(deployment = %row.name, "deployment: starting again");
-            state.deployments.start(state, row.id);
+        for r in &replicas {
+            state.deployments.start(state, r.id);
         }
     }
-    Ok(())
+    view(state, row).await
 }
+
+pub use super::lifecycle::{delete, get, list, restart, resume_all, start, stop, view};

@@ -42,6 +42,8 @@ pub mod deployments {
         pub threads: Option<i32>,
         /// The GPU given (its index); `None`: CPU only.
         pub gpu: Option<i32>,
+        /// The deployment this row is a replica of (`None`: a deployment).
+        pub replica_of: Option<Uuid>,
         /// JSON array of extra arguments.
         #[sea_orm(column_type = "Text")]
         pub args: String,
@@ -81,6 +83,15 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Deploymen
 /// Every deployment, oldest first.
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<DeploymentRow>, DbErr> {
     deployments::Entity::find()
+        .order_by_asc(deployments::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// The replicas of a deployment, by name.
+pub async fn replicas_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<DeploymentRow>, DbErr> {
+    deployments::Entity::find()
+        .filter(deployments::Column::ReplicaOf.eq(id))
         .order_by_asc(deployments::Column::CreatedAt)
         .all(db)
         .await

@@ -38,6 +38,42 @@ pub struct CreateDeploymentRequest {
     pub args: Vec<String>,
     /// Start at once (default `true`).
     pub start: Option<bool>,
+    /// Processes serving it (1-8, default 1): the gateway spreads requests over them and fails
+    /// over between them. Each needs the memory of one.
+    pub replicas: Option<u32>,
+}
+
+/// One replica of a deployment beyond the first (`name#2`, …).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplicaView {
+    /// Its id (start, stop, logs and the monitor take it too).
+    pub id: Uuid,
+    /// `name#N`.
+    pub name: String,
+    /// stopped, starting, running, unhealthy, failed.
+    pub status: String,
+    /// Port of its process.
+    pub port: Option<i32>,
+    /// Its process id.
+    pub pid: Option<i32>,
+    /// Restarts after crashes.
+    pub restarts: i32,
+    /// Why it last stopped or failed.
+    pub last_error: Option<String>,
+}
+
+impl From<DeploymentRow> for ReplicaView {
+    fn from(r: DeploymentRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            port: r.port,
+            pid: r.pid,
+            restarts: r.restarts,
+            last_error: r.last_error,
+        }
+    }
 }
 
 /// A deployment as the API shows it.
@@ -77,6 +113,10 @@ pub struct DeploymentView {
     pub args: Vec<String>,
     /// The shared provider it is routed through.
     pub provider_id: Option<Uuid>,
+    /// The deployment this is a replica of (only when asked for by a replica's id).
+    pub replica_of: Option<Uuid>,
+    /// Its replicas beyond this first process.
+    pub replicas: Vec<ReplicaView>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -101,6 +141,8 @@ impl From<DeploymentRow> for DeploymentView {
             threads: r.threads,
             gpu: r.gpu,
             provider_id: r.provider_id,
+            replica_of: r.replica_of,
+            replicas: Vec::new(),
             created_at: r.created_at,
         }
     }

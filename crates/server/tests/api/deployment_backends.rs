@@ -1,7 +1,7 @@
 //! The vLLM and SGLang templates, started for real with a stand-in that takes exactly their
 //! flags (tests/fixtures/standin_server.py; there is no GPU here) and answered through `/v1`;
 //! the resource estimate before a deploy; GPU choices refused with the reason; the
-//! `deployments` permission.
+//! `deployments` permission; replicas that share the load and cover for each other.
 
 use std::time::Duration;
 
@@ -133,5 +133,56 @@ on_both_databases! {
         assert_eq!(status, 403);
         let (status, _) = call(&app, &ops, Method::DELETE, &format!("/api/deployments/{id}"), None).await;
         assert_eq!(status, 204);
+    }
+
+    async fn replicas_share_the_load_and_cover_for_one_another(backend: Backend) {
+        let (app, admin) = app(backend).await;
+        let tiny = model(&app, &admin, "tiny.gguf", &Tiny::default(), None).await;
+        let (status, body) = call(&app, &admin, Method::POST, "/api/deployments", Some(json!({"name": "rep", "model_id": tiny, "backend": "builtin", "replicas": 2, "port": 40000}))).await;
+        assert!(status == 422 && body["error"]["message"].as_str().unwrap().starts_with("replicas"), "{body}");
+        let (status, d) = call(&app, &admin, Method::POST, "/api/deployments", Some(json!({"name": "rep", "model_id": tiny, "backend": "builtin", "replicas": 2}))).await;
+        assert_eq!(status, 201, "{d}");
+        let id = d["id"].as_str().unwrap().to_owned();
+        assert_eq!(d["replicas"][0]["name"], "rep#2", "{d}");
+        let both = wait_for(&app, &admin, &id, |d| d["status"] == "running" && d["replicas"][0]["status"] == "running").await;
+        let (_, list) = call(&app, &admin, Method::GET, "/api/deployments", None).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "replicas sit inside their deployment: {list}");
+
+        let user = app.user("rhea").await;
+        let key = api_key(&app, &user, json!({"name": "k"})).await;
+        let models: Value = v1(&app, &key, Method::GET, "/v1/models", None).await.json().await.unwrap();
+        let ids: Vec<&str> = models["data"].as_array().unwrap().iter().filter_map(|m| m["id"].as_str()).collect();
+        assert_eq!(ids.iter().filter(|m| **m == "rep").count(), 1, "{models}");
+        let ask = || v1(&app, &key, Method::POST, "/v1/chat/completions", Some(json!({"model": "rep", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})));
+        for _ in 0..16 {
+            assert_eq!(ask().await.status(), 200);
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, stats) = call(&app, &admin, Method::GET, "/api/admin/statistics?group_by=provider", None).await;
+            let rows = stats["rows"].as_array().unwrap();
+            let served = |name: &str| rows.iter().find(|r| r["label"] == name).and_then(|r| r["requests"].as_i64()).unwrap_or(0);
+            if served("Local: rep") + served("Local: rep#2") == 16 {
+                assert!(served("Local: rep") > 0 && served("Local: rep#2") > 0, "both replicas serve: {stats}");
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{stats}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        // One replica killed: the other answers every request meanwhile.
+        let pid = both["pid"].as_i64().unwrap();
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+        for _ in 0..6 {
+            assert_eq!(ask().await.status(), 200);
+        }
+        wait_for(&app, &admin, &id, |d| d["status"] == "running" && d["restarts"] == 1).await;
+
+        let (status, stopped) = call(&app, &admin, Method::POST, &format!("/api/deployments/{id}/stop"), None).await;
+        assert_eq!((status, stopped["status"].as_str(), stopped["replicas"][0]["status"].as_str()), (200, Some("stopped"), Some("stopped")), "{stopped}");
+        let (status, _) = call(&app, &admin, Method::DELETE, &format!("/api/deployments/{id}"), None).await;
+        assert_eq!(status, 204);
+        let (_, providers) = call(&app, &admin, Method::GET, "/api/admin/providers", None).await;
+        assert!(!providers.to_string().contains("Local: rep"), "{providers}");
     }
 }

@@ -21,6 +21,7 @@ mod m20261208_000001_download_sync;
 mod m20261208_000002_user_permissions;
 mod m20261208_000003_deployments;
 mod m20261209_000001_deployment_gpu;
+mod m20261209_000002_deployment_replicas;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000002_user_permissions::Migration),
             Box::new(m20261208_000003_deployments::Migration),
             Box::new(m20261209_000001_deployment_gpu::Migration),
+            Box::new(m20261209_000002_deployment_replicas::Migration),
         ]
     }
 }
