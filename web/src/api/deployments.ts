@@ -1,12 +1,12 @@
 // Deployment endpoints (docs/DEPLOYMENTS.md): local models served by the built-in engine,
-// llama.cpp's server, vLLM, SGLang, Ollama or a command template, supervised, routed through /v1;
+// llama.cpp's server, vLLM, SGLang or a command template, supervised, routed through /v1;
 // and the resource estimate made before deploying. Admins and users with the `deployments`
 // permission.
 
 import { apiGet, apiSend } from './client.ts';
 
 /** The backends a deployment can run on, in the order the form offers them. */
-export const BACKENDS = ['builtin', 'llama_cpp', 'vllm', 'sglang', 'ollama', 'custom'] as const;
+export const BACKENDS = ['builtin', 'llama_cpp', 'vllm', 'sglang', 'custom'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export type DeploymentStatus = 'stopped' | 'starting' | 'running' | 'unhealthy' | 'failed';
@@ -30,7 +30,20 @@ export interface Deployment {
   gpu?: number | null;
   args: string[];
   provider_id: string | null;
+  /** Processes beyond the first (`name#2`, …), each with its own state (older servers leave it out). */
+  replicas?: Replica[];
   created_at: string;
+}
+
+/** One replica of a deployment beyond the first. */
+export interface Replica {
+  id: string;
+  name: string;
+  status: DeploymentStatus | (string & {});
+  port: number | null;
+  pid: number | null;
+  restarts: number;
+  last_error: string | null;
 }
 
 export interface NewDeployment {
@@ -44,6 +57,8 @@ export interface NewDeployment {
   threads?: number;
   /** The GPU's index; null for CPU only or the server's choice. */
   gpu?: number | null;
+  /** Processes serving it (1-8); the gateway spreads requests over them. */
+  replicas?: number;
 }
 
 /** Body of `POST /api/deployments/estimate`. */
@@ -54,6 +69,8 @@ export interface EstimateRequest {
   /** Requests decoded at once (their context is counted too). */
   parallel?: number;
   gpu?: number | null;
+  /** Processes; each needs the memory of one. */
+  replicas?: number;
 }
 
 /** A GPU as the estimate sees it. */

@@ -65,6 +65,25 @@ describe('admin deployments', () => {
     expect(callsTo(fetchMock, 'POST /api/deployments')[0].body).toMatchObject({ backend: 'custom', command: ['llama-server', '-m', '{model_path}'] });
   });
 
+  it('shows each replica with its own state and asks for replicas when deploying', async () => {
+    const replica = { id: 'd1r2', name: 'smol#2', status: 'starting', port: 40124, pid: null, restarts: 1, last_error: 'the process exited with status 1' };
+    const fetchMock = mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/models': () => jsonResponse({ items: [MODEL] }),
+      'GET /api/deployments': () => jsonResponse({ items: [{ ...RUNNING, replicas: [replica] }] }),
+      'POST /api/deployments': () => jsonResponse({ ...RUNNING, replicas: [replica] }, 201),
+    });
+    renderApp('/admin/deployments');
+    const row = await screen.findByTestId('deployment-replica');
+    expect(row).toHaveTextContent('smol#2');
+    expect(row).toHaveTextContent('port 40124 · 1 restart');
+    expect(row).toHaveTextContent('the process exited with status 1');
+    await userEvent.type(screen.getByTestId('deploy-replicas'), '2');
+    await userEvent.click(screen.getByTestId('deploy-submit'));
+    await waitFor(() => expect(callsTo(fetchMock, 'POST /api/deployments')).toHaveLength(1));
+    expect(callsTo(fetchMock, 'POST /api/deployments')[0].body).toMatchObject({ replicas: 2 });
+  });
+
   it('is in Chinese too, and closed to users who are not admins', async () => {
     await i18n.changeLanguage('zh-CN');
     mockApi({

@@ -22,10 +22,9 @@ function suggestedName(model: LocalModel | undefined): string {
 const optionalNumber = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
 
 /** Backends run from a command template the server fills in, which a hint explains. */
-const HINTS: Partial<Record<Backend, 'deployments.templateHint' | 'deployments.ollamaHint'>> = {
+const HINTS: Partial<Record<Backend, 'deployments.templateHint'>> = {
   vllm: 'deployments.templateHint',
   sglang: 'deployments.templateHint',
-  ollama: 'deployments.ollamaHint',
 };
 
 function BackendField({ value, onChange }: { value: Backend; onChange: (backend: Backend) => void }) {
@@ -58,12 +57,13 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
   const [ctx, setCtx] = useState('');
   const [parallel, setParallel] = useState('');
   const [threads, setThreads] = useState('');
+  const [replicas, setReplicas] = useState('');
   const [gpu, setGpu] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const chosen = usable.find((m) => m.id === modelId) ?? usable[0];
   const question: EstimateRequest | null = chosen
-    ? { model_id: chosen.id, backend, context_length: optionalNumber(ctx) ?? null, parallel: optionalNumber(parallel), gpu }
+    ? { model_id: chosen.id, backend, context_length: optionalNumber(ctx) ?? null, parallel: optionalNumber(parallel), gpu, replicas: optionalNumber(replicas) }
     : null;
   const estimate = useEstimate(question);
 
@@ -78,6 +78,7 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
       parallel: optionalNumber(parallel),
       threads: optionalNumber(threads),
       gpu,
+      replicas: optionalNumber(replicas),
     };
     if (backend === 'custom') body.command = command.split('\n').map((l) => l.trim()).filter((l) => l !== '');
     setBusy(true);
@@ -120,6 +121,7 @@ export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCrea
           <TextField label={t('deployments.context')} type="number" min={16} value={ctx} onChange={(e) => setCtx(e.target.value)} placeholder={chosen?.context_length ? String(chosen.context_length) : ''} testId="deploy-ctx" />
           <TextField label={t('deployments.parallel')} type="number" min={1} max={32} value={parallel} onChange={(e) => setParallel(e.target.value)} placeholder="4" testId="deploy-parallel" />
           <TextField label={t('deployments.threads')} type="number" min={1} value={threads} onChange={(e) => setThreads(e.target.value)} placeholder={t('deployments.allCores')} testId="deploy-threads" />
+          <TextField label={t('deployments.replicas')} type="number" min={1} max={8} value={replicas} onChange={(e) => setReplicas(e.target.value)} placeholder="1" hint={t('deployments.replicasHint')} testId="deploy-replicas" />
         </div>
         <GpuSelect value={gpu} onChange={setGpu} />
         <EstimateNote state={estimate} />

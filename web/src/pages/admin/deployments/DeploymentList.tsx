@@ -76,6 +76,15 @@ export function DeploymentList({ deployments, models, onChanged }: { deployments
                 {d.restarts > 0 ? ` · ${t('deployments.restarts', { count: d.restarts })}` : ''}
               </div>
               {d.last_error ? <div className="field-error small" data-testid="deployment-last-error">{d.last_error}</div> : null}
+              {(d.replicas ?? []).map((r) => (
+                <div key={r.id} className="muted small" data-testid="deployment-replica" data-name={r.name}>
+                  {r.name}{' '}
+                  <span className={`badge ${BADGE[r.status] ?? ''}`}>{t(`deployments.status.${r.status}`, { defaultValue: r.status })}</span>
+                  {r.port !== null ? ` · ${t('deployments.port', { port: r.port })}` : ''}
+                  {r.restarts > 0 ? ` · ${t('deployments.restarts', { count: r.restarts })}` : ''}
+                  {r.last_error ? <span className="field-error"> · {r.last_error}</span> : null}
+                </div>
+              ))}
             </div>
             <div className="row-actions">
               {d.status === 'running' ? (
