@@ -64,6 +64,15 @@ pub async fn tags(State(hub): State<Shared>) -> Json<Value> {
             }))
         })
         .collect();
+    let mut models = models;
+    for (name, (req, _)) in &crate::state::read(&hub.created).1 {
+        let digest = req
+            .pointer("/files")
+            .and_then(Value::as_object)
+            .and_then(|f| f.values().next())
+            .cloned();
+        models.push(json!({ "name": name, "model": name, "modified_at": "2026-12-01T00:00:00Z", "size": 0, "digest": digest, "details": { "format": "gguf" } }));
+    }
     Json(json!({ "models": models }))
 }
 

@@ -17,6 +17,7 @@
 //! ```
 
 mod daemon;
+mod daemon_serve;
 mod files;
 mod gguf;
 mod hf;
@@ -69,6 +70,20 @@ pub fn router(hub: Shared) -> Router {
         .route("/v2/{ns}/{model}/blobs/{digest}", get(ollama::blob))
         .route("/api/tags", get(daemon::tags))
         .route("/api/pull", axum::routing::post(daemon::pull))
+        .route(
+            "/api/blobs/{digest}",
+            axum::routing::head(daemon_serve::has_blob)
+                .post(daemon_serve::put_blob)
+                .layer(axum::extract::DefaultBodyLimit::max(1 << 30)),
+        )
+        .route("/api/create", axum::routing::post(daemon_serve::create))
+        .route("/api/delete", axum::routing::delete(daemon_serve::delete))
+        .route("/api/generate", axum::routing::post(daemon_serve::generate))
+        .route("/api/version", get(daemon_serve::version))
+        .route(
+            "/v1/chat/completions",
+            axum::routing::post(daemon_serve::chat),
+        )
         .route("/cdn/{id}", get(files::serve))
         .route("/_stats", get(stats))
         .fallback(fallback)
@@ -198,6 +213,15 @@ impl FakeHub {
     /// Makes the fake Ollama daemon hold a model of the registry, as if pulled before.
     pub fn daemon_holds(&self, name_tag: &str) {
         self.hub.mark_daemon_pulled(&daemon::registry_key(name_tag));
+    }
+
+    /// The models made with the daemon's `/api/create`: name, its request, whether loaded.
+    pub fn daemon_created(&self) -> Vec<(String, serde_json::Value, bool)> {
+        state::read(&self.hub.created)
+            .1
+            .iter()
+            .map(|(name, (req, loaded))| (name.clone(), req.clone(), *loaded))
+            .collect()
     }
 
     fn file_id(&self, repo: &str, path: &str) -> Option<usize> {

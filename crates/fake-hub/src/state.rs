@@ -80,6 +80,12 @@ pub struct Knobs {
     pub file_requests: AtomicU64,
 }
 
+/// Uploaded blobs (digest → size) and created models (name → request, loaded).
+pub type Created = (
+    BTreeMap<String, u64>,
+    BTreeMap<String, (serde_json::Value, bool)>,
+);
+
 /// Everything the hub holds.
 #[derive(Debug, Default)]
 pub struct Hub {
@@ -93,6 +99,9 @@ pub struct Hub {
     pub token: RwLock<Option<String>>,
     /// The fake Ollama daemon: bytes pulled per layer digest, and the models it holds.
     pub daemon: RwLock<(BTreeMap<String, u64>, std::collections::BTreeSet<String>)>,
+    /// The fake daemon's uploaded blobs (digest → size) and the models made from them with
+    /// `/api/create` (name → its request), and whether each is loaded.
+    pub created: RwLock<Created>,
     /// Knobs and counters.
     pub knobs: Knobs,
 }
@@ -100,12 +109,12 @@ pub struct Hub {
 /// The hub as handlers see it.
 pub type Shared = Arc<Hub>;
 
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(crate) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+pub(crate) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::store::DeploymentRow;
 
 /// Backends a deployment can use.
-pub const BACKENDS: &[&str] = &["builtin", "llama_cpp", "vllm", "sglang", "custom"];
+pub const BACKENDS: &[&str] = &["builtin", "llama_cpp", "vllm", "sglang", "ollama", "custom"];
 
 /// A process to start.
 #[derive(Debug, Clone)]
@@ -111,6 +111,7 @@ pub fn launch(
         "vllm" => vllm(row, programs, &v, key),
         "sglang" => sglang(row, programs, &v, key),
         "custom" => custom(row, &v),
+        "ollama" => Err("the ollama backend runs no process of ours".to_owned()),
         other => Err(format!("unknown backend `{other}`")),
     }?;
     launch.args.extend(extra);

@@ -111,6 +111,9 @@ pub async fn delete(
     for row in &all {
         store::set_should_run(&state.db.conn, row.id, false).await?;
         state.deployments.stop(row.id).await;
+        if row.backend == "ollama" {
+            super::ollama::forget(state, row).await;
+        }
     }
     let txn = state.db.conn.begin().await?;
     for row in all.iter().rev() {

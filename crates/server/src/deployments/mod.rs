@@ -7,6 +7,7 @@ mod backend;
 pub mod estimate;
 mod lifecycle;
 mod logs;
+mod ollama;
 mod register;
 mod replicas;
 mod routes;

@@ -70,17 +70,36 @@ pub async fn route(
     provider_id: Option<Uuid>,
     port: Option<u16>,
 ) -> anyhow::Result<()> {
+    let url = port.map(|p| format!("http://127.0.0.1:{p}/v1"));
+    route_to(state, provider_id, url.as_deref().map(|u| (u, None))).await
+}
+
+/// Points the route at an OpenAI-compatible base URL, the deployment's name standing for the
+/// upstream's `model` when given, and opens it (`Some`), or closes it (`None`).
+pub async fn route_to(
+    state: &AppState,
+    provider_id: Option<Uuid>,
+    to: Option<(&str, Option<&str>)>,
+) -> anyhow::Result<()> {
     let Some(id) = provider_id else { return Ok(()) };
     let Some(mut p) = pstore::get_provider(&state.db.conn, id).await? else {
         return Ok(());
     };
-    p.enabled = port.is_some();
-    if let Some(port) = port {
-        p.base_url = format!("http://127.0.0.1:{port}/v1");
+    p.enabled = to.is_some();
+    if let Some((url, upstream)) = to {
+        p.base_url = url.to_owned();
+        let served: Vec<String> = serde_json::from_str(&p.models).unwrap_or_default();
+        p.model_aliases = match (upstream, served.first()) {
+            (Some(up), Some(name)) => serde_json::json!({ name: up }).to_string(),
+            _ => "{}".to_owned(),
+        };
     }
     p.updated_at = Utc::now();
     pstore::update_provider(&state.db.conn, p).await?;
     state.outbound.forget(id);
+    if to.is_some() {
+        state.llm.breakers.forget_provider(id);
+    }
     crate::cluster::changed(state, crate::cluster::Topic::Providers);
     Ok(())
 }

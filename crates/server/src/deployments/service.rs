@@ -142,6 +142,33 @@ async fn check_servable(path: PathBuf) -> Result<(), ApiError> {
     checked.map_err(|e| ApiError::field("model_id", e.to_string()))
 }
 
+/// The ollama backend needs the daemon and one GGUF file; the daemon serves one copy.
+fn check_ollama(
+    state: &AppState,
+    req: &CreateDeploymentRequest,
+    model: &ModelRow,
+) -> Result<(), ApiError> {
+    if state.config.models.ollama_host.is_none() {
+        return Err(ApiError::field(
+            "backend",
+            "the ollama backend needs OLLAMA_HOST (an Ollama daemon)",
+        ));
+    }
+    if req.replicas.is_some_and(|r| r > 1) || req.gpu.is_some() {
+        return Err(ApiError::field(
+            "replicas",
+            "the Ollama daemon serves one copy and picks its GPUs itself; leave `replicas` and `gpu` empty",
+        ));
+    }
+    if !model_path(state, model).is_file() || model.format != "gguf" {
+        return Err(ApiError::field(
+            "model_id",
+            "the ollama backend serves a GGUF file",
+        ));
+    }
+    Ok(())
+}
+
 async fn usable_model(state: &AppState, id: Uuid) -> Result<ModelRow, ApiError> {
     let model = crate::models::store::get(&state.db.conn, id)
         .await?
@@ -204,6 +231,9 @@ pub async fn create(
     let model = usable_model(state, req.model_id).await?;
     if req.backend == "builtin" {
         check_servable(model_path(state, &model)).await?;
+    }
+    if req.backend == "ollama" {
+        check_ollama(state, &req, &model)?;
     }
     let options = (req.context_length, req.parallel, req.replicas);
     let fit = fit(state, &model, &req.backend, options, req.gpu).await?;

@@ -22,9 +22,9 @@ use crate::state::AppState;
 /// How long a process may take to answer `/health` after it starts (model loading).
 const STARTUP: Duration = Duration::from_secs(300);
 /// Between health checks while running.
-const HEALTH_EVERY: Duration = Duration::from_secs(3);
+pub(super) const HEALTH_EVERY: Duration = Duration::from_secs(3);
 /// Failed checks in a row that count as a crash.
-const HEALTH_FAILURES: u32 = 3;
+pub(super) const HEALTH_FAILURES: u32 = 3;
 /// Crashes within `CRASH_WINDOW` that mark a deployment failed.
 const CRASH_LIMIT: usize = 5;
 const CRASH_WINDOW: Duration = Duration::from_secs(600);
@@ -34,7 +34,7 @@ const GRACE: Duration = Duration::from_secs(10);
 const EXIT_UNSERVABLE: i32 = 3;
 
 /// How one run of the process ended.
-enum Ended {
+pub(super) enum Ended {
     /// Stopped on purpose (by a user or the shutdown).
     Stopped,
     /// It exited or stopped answering.
@@ -134,6 +134,7 @@ pub async fn supervise(
                 log.push(&format!("[supervisor] re-adopted process {pid} on port {port}, left running by the previous start of the server (its output is not captured)"));
                 watch(&state, &row, Proc::Adopted(pid), port, &stop).await
             }
+            None if row.backend == "ollama" => super::ollama::run(&state, &row, &stop).await,
             None => run_once(&state, &row, &log, &stop).await,
         };
         let _ = register::route(&state, row.provider_id, None).await;
@@ -209,7 +210,7 @@ pub async fn supervise(
     }
 }
 
-async fn record(
+pub(super) async fn record(
     state: &AppState,
     row: &DeploymentRow,
     status: &str,

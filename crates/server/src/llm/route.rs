@@ -161,6 +161,16 @@ impl Breakers {
         map.remove(&(target.provider_id, target.key_id));
     }
 
+    /// Every channel of a provider starts afresh (a local deployment that came back after a
+    /// crash is not left resting for what its previous process did).
+    pub fn forget_provider(&self, provider_id: Uuid) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|(p, _), _| *p != provider_id);
+    }
+
     /// A call on the channel failed in a way that counts against it; after
     /// [`BREAKER_THRESHOLD`] in a row the channel rests for [`BREAKER_REST`] (after the rest
     /// one failure opens it again, one success closes it).

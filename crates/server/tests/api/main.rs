@@ -27,6 +27,7 @@ mod api_keys;
 mod chat;
 mod chat_search;
 mod deployment_backends;
+mod deployment_ollama;
 mod deployments;
 mod downloads;
 mod errors;
