@@ -1,12 +1,12 @@
 // Deployment endpoints (docs/DEPLOYMENTS.md): local models served by the built-in engine,
-// llama.cpp's server, vLLM, SGLang or a command template, supervised, routed through /v1;
+// llama.cpp's server, vLLM, SGLang, the Ollama daemon or a command template, supervised, routed through /v1;
 // and the resource estimate made before deploying. Admins and users with the `deployments`
 // permission.
 
 import { apiGet, apiSend } from './client.ts';
 
 /** The backends a deployment can run on, in the order the form offers them. */
-export const BACKENDS = ['builtin', 'llama_cpp', 'vllm', 'sglang', 'custom'] as const;
+export const BACKENDS = ['builtin', 'llama_cpp', 'vllm', 'sglang', 'ollama', 'custom'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export type DeploymentStatus = 'stopped' | 'starting' | 'running' | 'unhealthy' | 'failed';

@@ -47,7 +47,7 @@ describe('locale files', () => {
     // Only names (of the product, of databases, of upstream providers and serving engines) and
     // language endonyms may stay the same.
     expect(
-      identical.every((key) => /^(app\.(name|pageTitle)|language\.|status\.(backend|checks\.redis|fields\.redis)|providers\.kinds\.|deployments\.(vllm|sglang)$)/.test(key)),
+      identical.every((key) => /^(app\.(name|pageTitle)|language\.|status\.(backend|checks\.redis|fields\.redis)|providers\.kinds\.|deployments\.(vllm|sglang|ollama)$)/.test(key)),
       identical.join(),
     ).toBe(true);
   });

@@ -77,7 +77,7 @@ describe('deploy form', () => {
     expect(callsTo(fetchMock, 'POST /api/deployments')[0]!.body).toMatchObject({ model_id: 'm1', context_length: 4096, gpu: 0 });
   });
 
-  it('offers the five backends and shows a refused estimate where the estimate goes', async () => {
+  it('offers the six backends and shows a refused estimate where the estimate goes', async () => {
     const fetchMock = mockApi(
       formRoutes(ADMIN, NO_GPUS, (body) =>
         (body as { replicas?: number }).replicas === 8
@@ -92,14 +92,17 @@ describe('deploy form', () => {
       'llama_cpp',
       'vllm',
       'sglang',
+      'ollama',
       'custom',
     ]);
     await userEvent.selectOptions(backend, 'vllm');
     expect(screen.getByText(/Runs this server's vLLM command template/)).toBeInTheDocument();
+    await userEvent.selectOptions(backend, 'ollama');
+    expect(screen.getByText(/uploaded to this server's Ollama daemon/)).toBeInTheDocument();
     await userEvent.type(screen.getByTestId('deploy-replicas'), '8');
     await waitFor(() => expect(screen.getByTestId('deploy-estimate')).toHaveTextContent('replicas: must be between 1 and 8'));
     expect(screen.getByTestId('deploy-estimate')).toHaveClass('estimate-warn');
-    expect(callsTo(fetchMock, 'POST /api/deployments/estimate').at(-1)!.body).toMatchObject({ backend: 'vllm', replicas: 8 });
+    expect(callsTo(fetchMock, 'POST /api/deployments/estimate').at(-1)!.body).toMatchObject({ backend: 'ollama', replicas: 8 });
   });
 
   it('says when there is no NVIDIA GPU and deploys on the CPU, for a user with the deployments permission too', async () => {

@@ -22,9 +22,10 @@ function suggestedName(model: LocalModel | undefined): string {
 const optionalNumber = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
 
 /** Backends run from a command template the server fills in, which a hint explains. */
-const HINTS: Partial<Record<Backend, 'deployments.templateHint'>> = {
+const HINTS: Partial<Record<Backend, 'deployments.templateHint' | 'deployments.ollamaHint'>> = {
   vllm: 'deployments.templateHint',
   sglang: 'deployments.templateHint',
+  ollama: 'deployments.ollamaHint',
 };
 
 function BackendField({ value, onChange }: { value: Backend; onChange: (backend: Backend) => void }) {
