@@ -4,6 +4,8 @@
 // each suite in order, then checks that every request stayed on 127.0.0.1. Prints one line per
 // check and a final "N passed, M failed" line; exits 1 when a check failed, 2 when
 // LLM_MANAGER_BIN is not set. Screenshots go to E2E_SCREENSHOT_DIR (default web/e2e/screenshots).
+// With LLM_MANAGER_TEST_GGUF set (the real model scripts/test.sh installs), the server may import
+// models from that file's directory (MODELS_IMPORT_DIRS).
 
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_BIN = process.env.LLM_MANAGER_BIN;
+const TEST_GGUF = process.env.LLM_MANAGER_TEST_GGUF;
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve(process.env.E2E_SCREENSHOT_DIR || path.join(HERE, 'screenshots'));
 const CHROMIUM_ARGS = [
@@ -79,6 +82,7 @@ class Server {
         LLM_MANAGER_ADDR: `127.0.0.1:${port}`,
         LLM_MANAGER_DATA_DIR: dataDir,
         LOG_FORMAT: 'json',
+        ...(TEST_GGUF ? { MODELS_IMPORT_DIRS: path.dirname(path.resolve(TEST_GGUF)) } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,8 +10,9 @@
 // login/logout, settings, password change, sessions, user admin, audit log),
 // providers.e2e.mjs's (providers against the fake upstream at FAKE_LLM_URL, API keys),
 // sdk.e2e.mjs's (the official openai Python SDK through /v1), chat.e2e.mjs's (the chat page,
-// sharing, export, guests), models.e2e.mjs's (hub search, a download through kill -9) and
-// security.e2e.mjs's.
+// sharing, export, guests), models.e2e.mjs's (hub search, a download through kill -9),
+// deployments.e2e.mjs's (SmolLM2 at LLM_MANAGER_TEST_GGUF imported, deployed on the built-in
+// engine, chatted with, monitored, killed and restarted, deleted) and security.e2e.mjs's.
 // Prints one line per check and a final "N passed, M failed" line; exits 1 when a check failed,
 // 2 when LLM_MANAGER_BIN is not set. Screenshots go to E2E_SCREENSHOT_DIR (default
 // web/e2e/screenshots).
@@ -25,6 +26,7 @@ import { defineChatChecks } from './chat.e2e.mjs';
 import { defineChatResumeChecks } from './chat-resume.e2e.mjs';
 import { defineUsageChecks } from './usage.e2e.mjs';
 import { defineModelChecks } from './models.e2e.mjs';
+import { defineDeploymentChecks } from './deployments.e2e.mjs';
 import { assert, assertEqual, main, newContext, screenshot, text, watchErrors } from './harness.mjs';
 
 /** Waits until the status page shows loaded server facts and readiness. */
@@ -196,5 +198,5 @@ export function defineStatusChecks(ctx) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main([defineStatusChecks, defineAccountChecks, defineProviderChecks, defineSdkChecks, defineChatChecks, defineChatResumeChecks, defineUsageChecks, defineModelChecks, defineSecurityChecks]);
+  main([defineStatusChecks, defineAccountChecks, defineProviderChecks, defineSdkChecks, defineChatChecks, defineChatResumeChecks, defineUsageChecks, defineModelChecks, defineDeploymentChecks, defineSecurityChecks]);
 }
