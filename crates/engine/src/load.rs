@@ -74,6 +74,9 @@ pub struct KvShape {
     pub head_dim: u64,
     /// The context the model was trained for.
     pub trained_context: u64,
+    /// Values in the token-embedding table (vocabulary × embedding width), which the
+    /// built-in engine holds dequantised in f32.
+    pub embedding_values: u64,
 }
 
 impl KvShape {
@@ -96,6 +99,11 @@ pub fn kv_shape(content: &Content) -> Option<KvShape> {
         kv_heads: key("attention.head_count_kv").unwrap_or(heads),
         head_dim,
         trained_context: key("context_length").unwrap_or(2048),
+        embedding_values: key("embedding_length").unwrap_or(0)
+            * match md.get("tokenizer.ggml.tokens") {
+                Some(Value::Array(tokens)) => tokens.len() as u64,
+                _ => 0,
+            },
     })
 }
 
@@ -182,4 +190,26 @@ pub fn inspect(path: &Path, content: &Content) -> Result<ModelInfo, LoadError> {
         context_length,
         architecture,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kv_shape_is_read_from_the_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        crate::tiny::Tiny::default().write_file(&path).unwrap();
+        let content = read_content(&path).unwrap();
+        let shape = kv_shape(&content).unwrap();
+        let vocab = match content.metadata.get("tokenizer.ggml.tokens") {
+            Some(Value::Array(t)) => t.len() as u64,
+            _ => 0,
+        };
+        // Two blocks, two KV heads of 64 / 4 = 16 values: 2 × 2 × 2 × 16 × 4 bytes per token.
+        assert_eq!((shape.layers, shape.kv_heads, shape.head_dim), (2, 2, 16));
+        assert_eq!(shape.bytes_per_token(4), 512);
+        assert_eq!(shape.embedding_values, 64 * vocab);
+    }
 }

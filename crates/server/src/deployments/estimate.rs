@@ -81,7 +81,10 @@ pub fn gib(bytes: u64) -> String {
 }
 
 /// The context bytes: the KV cache from the GGUF's shape when it can be read, else a share
-/// of the weights plus 64 KiB per token; plus a tenth of the weights of working memory.
+/// of the weights plus 64 KiB per token; plus working memory: a tenth of the weights and
+/// 64 MiB, and for the built-in engine its f32 copy of the token embeddings. (SmolLM2-135M
+/// Q4_1 measured: 268 MB resident after loading, 378 MB at the peak of a 1,500-token reply;
+/// estimated 280 MB + 46 KB per token.)
 pub fn context_bytes(
     path: &Path,
     weights: u64,
@@ -97,6 +100,13 @@ pub fn context_bytes(
         return working + u64::from(ctx.unwrap_or(4096)) * (1 << 16);
     };
     let builtin = backend == "builtin";
+    // The built-in engine holds the token embeddings dequantised (f32).
+    let working = working
+        + if builtin {
+            shape.embedding_values * 4
+        } else {
+            0
+        };
     let default_ctx = if builtin {
         shape.trained_context.min(4096)
     } else {
