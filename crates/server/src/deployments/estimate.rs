@@ -92,18 +92,21 @@ pub fn context_bytes(
     ctx: Option<u32>,
     parallel: u32,
 ) -> u64 {
-    let shape = llm_engine::load::read_content(path)
-        .ok()
-        .and_then(|c| llm_engine::load::kv_shape(&c));
+    let content = llm_engine::load::read_content(path).ok();
+    let shape = content.as_ref().and_then(llm_engine::load::kv_shape);
     let working = weights / 10 + (64 << 20);
     let Some(shape) = shape else {
         return working + u64::from(ctx.unwrap_or(4096)) * (1 << 16);
     };
     let builtin = backend == "builtin";
     // The built-in engine holds the token embeddings dequantised (f32).
+    // …and requantises the Q4/Q5 weights of small models to Q8_0 (ENGINE.md).
+    let growth = content
+        .as_ref()
+        .map_or(0, |c| llm_engine::weights::requantized_growth(c, weights));
     let working = working
         + if builtin {
-            shape.embedding_values * 4
+            shape.embedding_values * 4 + growth
         } else {
             0
         };
