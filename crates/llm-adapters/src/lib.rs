@@ -72,6 +72,7 @@ pub fn chat_request(up: &Upstream, req: &ChatRequest) -> Result<WireRequest, Ada
         ProviderKind::Openai
         | ProviderKind::Openrouter
         | ProviderKind::OpenaiCompatible
+        | ProviderKind::Local
         | ProviderKind::AzureOpenai => openai::chat_request(up, req),
         ProviderKind::Anthropic => anthropic::chat_request(up, req),
         ProviderKind::Gemini => gemini::chat_request(up, req),
@@ -85,6 +86,7 @@ pub fn parse_chat_response(kind: ProviderKind, body: &[u8]) -> Result<ChatRespon
         ProviderKind::Openai
         | ProviderKind::Openrouter
         | ProviderKind::OpenaiCompatible
+        | ProviderKind::Local
         | ProviderKind::AzureOpenai => openai::parse_chat_response(body),
         ProviderKind::Anthropic => anthropic::parse_chat_response(body),
         ProviderKind::Gemini => gemini::parse_chat_response(body),
@@ -98,6 +100,7 @@ pub fn stream_decoder(kind: ProviderKind) -> Box<dyn StreamDecoder> {
         ProviderKind::Openai
         | ProviderKind::Openrouter
         | ProviderKind::OpenaiCompatible
+        | ProviderKind::Local
         | ProviderKind::AzureOpenai => Box::new(openai::Decoder::new()),
         ProviderKind::Anthropic => Box::new(anthropic::Decoder::new()),
         ProviderKind::Gemini => Box::new(gemini::Decoder::new()),
@@ -114,6 +117,7 @@ pub fn embedding_request(
         ProviderKind::Openai
         | ProviderKind::Openrouter
         | ProviderKind::OpenaiCompatible
+        | ProviderKind::Local
         | ProviderKind::AzureOpenai => openai::embedding_request(up, req),
         ProviderKind::Anthropic => Err(AdapterError::Unsupported(
             "Anthropic has no embeddings API".into(),
@@ -132,6 +136,7 @@ pub fn parse_embedding_response(
         ProviderKind::Openai
         | ProviderKind::Openrouter
         | ProviderKind::OpenaiCompatible
+        | ProviderKind::Local
         | ProviderKind::AzureOpenai => openai::parse_embedding_response(body),
         ProviderKind::Anthropic => Err(AdapterError::Unsupported(
             "Anthropic has no embeddings API".into(),
@@ -145,9 +150,10 @@ pub fn parse_embedding_response(
 /// `Unsupported`.
 pub fn models_request(up: &Upstream) -> Result<WireRequest, AdapterError> {
     match up.kind {
-        ProviderKind::Openai | ProviderKind::Openrouter | ProviderKind::OpenaiCompatible => {
-            openai::models_request(up)
-        }
+        ProviderKind::Openai
+        | ProviderKind::Openrouter
+        | ProviderKind::OpenaiCompatible
+        | ProviderKind::Local => openai::models_request(up),
         ProviderKind::AzureOpenai => Err(AdapterError::Unsupported(
             "Azure deployments must be entered by hand".into(),
         )),
@@ -163,6 +169,7 @@ pub fn parse_models_response(kind: ProviderKind, body: &[u8]) -> Result<Vec<Stri
         ProviderKind::Openai
         | ProviderKind::Openrouter
         | ProviderKind::OpenaiCompatible
+        | ProviderKind::Local
         | ProviderKind::AzureOpenai => openai::parse_models_response(body)?,
         ProviderKind::Anthropic => anthropic::parse_models_response(body)?,
         ProviderKind::Gemini => gemini::parse_models_response(body)?,

@@ -15,6 +15,7 @@ pub(crate) fn upstream(kind: ProviderKind, key: &str) -> Upstream {
     let base = match kind {
         ProviderKind::AzureOpenai => "https://res.openai.azure.com/",
         ProviderKind::OpenaiCompatible => "http://vllm.internal:8000/v1/",
+        ProviderKind::Local => "http://127.0.0.1:40000/v1/",
         k => k.default_base_url().unwrap_or_default(),
     };
     Upstream {

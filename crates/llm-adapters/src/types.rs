@@ -278,11 +278,13 @@ pub enum ProviderKind {
     Ollama,
     /// Any OpenAI-compatible server (vLLM, llama.cpp, DeepSeek, DashScope, Moonshot…).
     OpenaiCompatible,
+    /// A local deployment of this server (OpenAI format; made and removed with the deployment).
+    Local,
 }
 
 impl ProviderKind {
     /// Every kind.
-    pub const ALL: [ProviderKind; 7] = [
+    pub const ALL: [ProviderKind; 8] = [
         Self::Openai,
         Self::AzureOpenai,
         Self::Openrouter,
@@ -290,6 +292,7 @@ impl ProviderKind {
         Self::Gemini,
         Self::Ollama,
         Self::OpenaiCompatible,
+        Self::Local,
     ];
 
     /// Stored and API name.
@@ -302,6 +305,7 @@ impl ProviderKind {
             Self::Gemini => "gemini",
             Self::Ollama => "ollama",
             Self::OpenaiCompatible => "openai_compatible",
+            Self::Local => "local",
         }
     }
 
@@ -318,7 +322,7 @@ impl ProviderKind {
             Self::Anthropic => Some("https://api.anthropic.com"),
             Self::Gemini => Some("https://generativelanguage.googleapis.com"),
             Self::Ollama => Some("http://127.0.0.1:11434"),
-            Self::AzureOpenai | Self::OpenaiCompatible => None,
+            Self::AzureOpenai | Self::OpenaiCompatible | Self::Local => None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! A deployment's route: a shared provider (OpenAI-compatible, `Local: {name}`) created with the
+//! A deployment's route: a shared provider (kind `local`, OpenAI's format, `Local: {name}`) created with the
 //! deployment and its own bearer key, pointed at the process's port and enabled while it runs,
 //! disabled when it stops, deleted with it. So a local model is in `/v1/models`, the chat
 //! picker and the usage log like any other, and only requests that come through us carry the
@@ -40,9 +40,7 @@ pub async fn create(
         id: Uuid::now_v7(),
         owner_id: None,
         name: provider_name(name),
-        kind: llm_adapters::types::ProviderKind::OpenaiCompatible
-            .as_str()
-            .to_owned(),
+        kind: llm_adapters::types::ProviderKind::Local.as_str().to_owned(),
         base_url: "http://127.0.0.1:1/v1".to_owned(),
         api_version: None,
         models: serde_json::json!([serves]).to_string(),

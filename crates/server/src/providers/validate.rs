@@ -20,12 +20,18 @@ pub fn name(raw: &str) -> ApiResult<String> {
     Ok(name.to_owned())
 }
 
-/// A provider kind.
+/// A provider kind (`local` is kept for deployments: their providers are made with them).
 pub fn kind(raw: &str) -> ApiResult<ProviderKind> {
-    ProviderKind::parse(raw.trim()).ok_or_else(|| {
-        let all: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
-        ApiError::field("kind", format!("must be one of {}", all.join(", ")))
-    })
+    ProviderKind::parse(raw.trim())
+        .filter(|k| *k != ProviderKind::Local)
+        .ok_or_else(|| {
+            let all: Vec<&str> = ProviderKind::ALL
+                .iter()
+                .filter(|k| **k != ProviderKind::Local)
+                .map(|k| k.as_str())
+                .collect();
+            ApiError::field("kind", format!("must be one of {}", all.join(", ")))
+        })
 }
 
 /// The base URL: the given one (http/https, no query or fragment, trailing `/` dropped) or

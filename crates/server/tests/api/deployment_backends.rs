@@ -178,6 +178,11 @@ on_both_databases! {
         }
         wait_for(&app, &admin, &id, |d| d["status"] == "running" && d["restarts"] == 1).await;
 
+        let (_, providers) = call(&app, &admin, Method::GET, "/api/admin/providers", None).await;
+        let local: Vec<&Value> = providers["items"].as_array().unwrap().iter().filter(|p| p["kind"] == "local").collect();
+        assert_eq!(local.len(), 2, "one provider of kind local per replica: {providers}");
+        let (status, body) = call(&app, &admin, Method::POST, "/api/admin/providers", Some(json!({"name": "mine", "kind": "local", "base_url": "http://127.0.0.1:9/v1"}))).await;
+        assert!(status == 422 && !body["error"]["message"].as_str().unwrap().contains("local"), "kind local is kept for deployments: {body}");
         let (status, stopped) = call(&app, &admin, Method::POST, &format!("/api/deployments/{id}/stop"), None).await;
         assert_eq!((status, stopped["status"].as_str(), stopped["replicas"][0]["status"].as_str()), (200, Some("stopped"), Some("stopped")), "{stopped}");
         let (status, _) = call(&app, &admin, Method::DELETE, &format!("/api/deployments/{id}"), None).await;

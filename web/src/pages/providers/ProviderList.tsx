@@ -23,7 +23,8 @@ export type ProviderListMode = 'admin' | 'personal' | 'shared';
 
 /** The display name of a kind (unknown kinds as the server spells them). */
 export function kindLabel(kind: string, t: TFunction): string {
-  return isProviderKind(kind) ? t(`providers.kinds.${kind}`) : kind;
+  // `local`: a deployment's provider, made with it (never offered in the form).
+  return isProviderKind(kind) || kind === 'local' ? t(`providers.kinds.${kind}`) : kind;
 }
 
 type RowTest = { state: 'running' } | { state: 'done'; result: ProviderTestResult } | { state: 'error'; error: unknown };
