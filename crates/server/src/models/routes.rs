@@ -66,7 +66,7 @@ pub async fn get_models(
     use crate::auth::permissions::Permission;
     if !who.may(Permission::Models) && !who.may(Permission::Deployments) {
         return Err(crate::error::ApiError::Forbidden(
-            "the model registry needs the `models` or `deployments` permission (or an admin)"
+            "the model registry needs the `models` permission or the `deployments` permission (or an admin)"
                 .to_owned(),
         ));
     }
