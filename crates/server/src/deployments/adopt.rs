@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::store::DeploymentRow;
-use super::{status, supervisor};
+use super::{process, status};
 use crate::state::AppState;
 
 /// What a deployment's recorded process is now.
@@ -61,7 +61,7 @@ pub async fn leftover(state: &AppState, row: &DeploymentRow) -> Leftover {
         return Leftover::None;
     };
     let model = prepared.model.display().to_string();
-    if !supervisor::alive(pid) || !is_ours(pid, port, &model) {
+    if !process::alive(pid) || !is_ours(pid, port, &model) {
         return Leftover::None;
     }
     let url = format!("http://127.0.0.1:{port}/health");
@@ -99,7 +99,7 @@ mod tests {
         // This test binary names neither a port nor a model.
         assert!(!is_ours(me, 1, "/nowhere/model.gguf"));
         assert!(!is_ours(u32::MAX - 1, 1, &program));
-        assert!(supervisor::alive(me));
-        assert!(!supervisor::alive(u32::MAX - 1));
+        assert!(process::alive(me));
+        assert!(!process::alive(u32::MAX - 1));
     }
 }

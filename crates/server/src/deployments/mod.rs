@@ -8,6 +8,7 @@ pub mod estimate;
 mod lifecycle;
 mod logs;
 mod ollama;
+mod process;
 mod register;
 mod replicas;
 mod routes;

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::logs::Log;
+use super::process::Proc;
 use super::store::{self, DeploymentRow, RunState};
 use super::{backend, register, status};
 use crate::state::AppState;
@@ -29,7 +30,7 @@ pub(super) const HEALTH_FAILURES: u32 = 3;
 const CRASH_LIMIT: usize = 5;
 const CRASH_WINDOW: Duration = Duration::from_secs(600);
 /// Time a stopped process gets between SIGTERM and SIGKILL.
-const GRACE: Duration = Duration::from_secs(10);
+pub(super) const GRACE: Duration = Duration::from_secs(10);
 /// The engine's exit status for a model it cannot serve (no point in retrying).
 const EXIT_UNSERVABLE: i32 = 3;
 
@@ -41,71 +42,6 @@ pub(super) enum Ended {
     Crashed(String),
     /// It cannot work: do not retry.
     Fatal(String),
-}
-
-/// A process being watched: one we started, or one a previous run of the server started
-/// that is still serving (re-adopted at start).
-enum Proc {
-    Child(Child),
-    Adopted(u32),
-}
-
-impl Proc {
-    fn id(&self) -> Option<u32> {
-        match self {
-            Self::Child(c) => c.id(),
-            Self::Adopted(pid) => Some(*pid),
-        }
-    }
-
-    /// Waits until the process ends.
-    async fn ended(&mut self, starting: bool) -> Ended {
-        match self {
-            Self::Child(c) => exited(c.wait().await, starting),
-            Self::Adopted(pid) => {
-                while alive(*pid) {
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                Ended::Crashed("the re-adopted process ended".into())
-            }
-        }
-    }
-
-    /// SIGTERM, then SIGKILL after the grace period.
-    async fn terminate(&mut self) {
-        match self {
-            Self::Child(child) => terminate(child).await,
-            Self::Adopted(pid) => {
-                signal(*pid, nix::sys::signal::Signal::SIGTERM);
-                let deadline = Instant::now() + GRACE;
-                while alive(*pid) && Instant::now() < deadline {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                signal(*pid, nix::sys::signal::Signal::SIGKILL);
-            }
-        }
-    }
-}
-
-fn signal(pid: u32, sig: nix::sys::signal::Signal) {
-    if let Ok(pid) = i32::try_from(pid) {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
-    }
-}
-
-/// Whether a process runs (a zombie of ours counts as ended).
-pub(super) fn alive(pid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    // The state follows the command's closing parenthesis.
-    !matches!(
-        stat.rsplit(')')
-            .next()
-            .map(str::trim_start)
-            .and_then(|r| r.chars().next()),
-        Some('Z' | 'X') | None
-    )
 }
 
 /// Supervises deployment `id` until it is stopped or fails; `adopt` is a process (pid, port)
@@ -331,7 +267,7 @@ async fn healthy(client: &reqwest::Client, url: &str) -> bool {
         .is_ok_and(|r| r.status().is_success())
 }
 
-fn exited(status: std::io::Result<std::process::ExitStatus>, starting: bool) -> Ended {
+pub(super) fn exited(status: std::io::Result<std::process::ExitStatus>, starting: bool) -> Ended {
     use std::os::unix::process::ExitStatusExt as _;
     let status = match status {
         Ok(s) => s,
@@ -350,7 +286,7 @@ fn exited(status: std::io::Result<std::process::ExitStatus>, starting: bool) -> 
 }
 
 /// SIGTERM, then SIGKILL after the grace period.
-async fn terminate(child: &mut Child) {
+pub(super) async fn terminate(child: &mut Child) {
     if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(pid),

@@ -143,6 +143,25 @@ describe('admin models', () => {
     expect(callsTo(fetchMock, 'DELETE /api/models/m2')).toHaveLength(1);
   });
 
+  it('deploys a valid local model from its row: the deploy form opens with it picked', async () => {
+    const other = { ...MODEL, id: 'm0', name: 'other.gguf' };
+    mockApi({
+      'GET /api/auth/profile': () => jsonResponse(ADMIN),
+      'GET /api/downloads': () => jsonResponse({ items: [] }),
+      'GET /api/downloads/events': () => controlledSse().response,
+      'GET /api/models': () => jsonResponse({ items: [other, MODEL, { ...MODEL, id: 'm2', name: 'bad.gguf', valid: false, error: 'truncated' }] }),
+      'GET /api/deployments': () => jsonResponse({ items: [] }),
+      'GET /api/monitor/gpus': () => jsonResponse({ available: false, reason: 'NVML is not installed', gpus: [] }),
+      'POST /api/deployments/estimate': () => jsonResponse({ model_bytes: 1, context_bytes: 1, required_bytes: 2, memory_available_bytes: 10, gpu: null, gpus: [], fits: true, message: null }),
+    });
+    renderApp('/admin/models');
+    const rows = await screen.findAllByTestId('local-model');
+    expect(within(rows[2]).queryByTestId('local-deploy')).toBeNull();
+    await userEvent.click(within(rows[1]).getByTestId('local-deploy'));
+    const select = (await screen.findByTestId('deploy-model')) as HTMLSelectElement;
+    await waitFor(() => expect(select.value).toBe(MODEL.id));
+  });
+
   it('registers a file in place, rescans, and names the problem when a path is refused', async () => {
     let models: LocalModel[] = [];
     const fetchMock = mockApi({

@@ -5,6 +5,7 @@
 // is shown as the form changes; the server checks again on deploying and says why not.
 
 import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { BACKENDS, createDeployment, type Backend, type Deployment, type EstimateRequest, type NewDeployment } from '../../../api/deployments.ts';
 import { formatBytes, type LocalModel } from '../../../api/models.ts';
@@ -51,7 +52,9 @@ function BackendField({ value, onChange }: { value: Backend; onChange: (backend:
 export function DeployForm({ models, onCreated }: { models: LocalModel[]; onCreated: (d: Deployment) => void }) {
   const { t } = useTranslation();
   const usable = models.filter((m) => m.valid);
-  const [modelId, setModelId] = useState('');
+  // Admin → Models' "Deploy" opens this page with `?model=<id>`.
+  const [search] = useSearchParams();
+  const [modelId, setModelId] = useState(search.get('model') ?? '');
   const [name, setName] = useState('');
   const [backend, setBackend] = useState<Backend>('builtin');
   const [command, setCommand] = useState('');

@@ -1,9 +1,13 @@
 // Models → on this server: the local registry with format, size, architecture, parameters,
 // quantisation and context length (an unreadable file is marked invalid with the reason),
-// delete, a rescan of MODELS_DIR, and a GGUF file registered in place from an allowed directory.
+// delete, "Deploy" (the deploy form with the model picked, for those who may deploy), a rescan of
+// MODELS_DIR, and a GGUF file registered in place from an allowed directory.
 
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { mayManage } from '../../../api/auth.ts';
+import { useAuth } from '../../../auth/context.ts';
 import { deleteLocalModel, formatBytes, importModel, listLocalModels, rescanModels } from '../../../api/models.ts';
 import { ErrorNotice } from '../../../components/ErrorNotice.tsx';
 import { FormAlert, TextField } from '../../../components/forms.tsx';
@@ -19,6 +23,8 @@ function params(n: number | null): string {
 export function LocalModels({ refresh }: { refresh: number }) {
   const { t } = useTranslation();
   const models = useAsync((signal) => listLocalModels(signal), [refresh]);
+  const { user } = useAuth();
+  const mayDeploy = mayManage(user, 'deployments');
   const [error, setError] = useState<unknown>(null);
   const [path, setPath] = useState('');
   const [busy, setBusy] = useState(false);
@@ -107,7 +113,12 @@ export function LocalModels({ refresh }: { refresh: number }) {
                     {m.quantization ?? ''}
                   </td>
                   <td data-label={t('models.context')}>{m.context_length ?? ''}</td>
-                  <td>
+                  <td className="row-actions">
+                    {mayDeploy && m.error === null ? (
+                      <Link to={`/admin/deployments?${new URLSearchParams({ model: m.id }).toString()}`} className="button button-small" data-testid="local-deploy">
+                        {t('models.deploy')}
+                      </Link>
+                    ) : null}
                     <button type="button" className="button button-danger button-small" onClick={() => void remove(m.id, m.name)} data-testid="local-delete">
                       {t('models.delete')}
                     </button>
