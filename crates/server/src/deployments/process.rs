@@ -73,4 +73,3 @@ pub(super) fn alive(pid: u32) -> bool {
         Some('Z' | 'X') | None
     )
 }
-
