@@ -330,6 +330,10 @@ async fn watch(
             ));
         }
     }
+    // The route first: `running` means it can be called.
+    if let Err(e) = register::route(state, row.provider_id, Some(port)).await {
+        tracing::error!(deployment = %row.id, error = %e, "cannot open a deployment's route");
+    }
     record(
         state,
         row,
@@ -340,9 +344,6 @@ async fn watch(
         None,
     )
     .await;
-    if let Err(e) = register::route(state, row.provider_id, Some(port)).await {
-        tracing::error!(deployment = %row.id, error = %e, "cannot open a deployment's route");
-    }
     state
         .deployments
         .log(state, row.id)

@@ -126,9 +126,23 @@ async fn a_deployment_survives_kill_9_of_the_server_and_is_re_adopted_at_the_nex
     let key = key["key"].as_str().unwrap().to_owned();
     let body =
         json!({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3});
-    let reply = http
-        .call(Method::POST, "/v1/chat/completions", Some(&key), Some(body))
-        .await;
+    // The row still says `running` from before the kill until the adopted process has answered
+    // its first health check and its route is open again (a fraction of a second).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let reply = loop {
+        let reply = http
+            .call(
+                Method::POST,
+                "/v1/chat/completions",
+                Some(&key),
+                Some(body.clone()),
+            )
+            .await;
+        if reply.status != 404 || tokio::time::Instant::now() > deadline {
+            break reply;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         reply.json()["usage"]["completion_tokens"],
