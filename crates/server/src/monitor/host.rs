@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::Utc;
-use sysinfo::{Disks, Networks, Pid, ProcessesToUpdate, System};
+use sysinfo::{Disks, Networks, Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 use uuid::Uuid;
 
 use super::types::{DiskSample, HostSample, ProcessSample};
@@ -118,9 +118,16 @@ impl HostProbe {
         if watched.is_empty() {
             return Vec::new();
         }
-        self.system.refresh_processes(ProcessesToUpdate::All, true);
+        // Without tasks: a thread is listed as a "process" with its whole process's memory,
+        // so counting threads would count the memory once per thread.
+        let kind = ProcessRefreshKind::nothing().with_memory().with_cpu();
+        self.system
+            .refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
         let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
         for (pid, p) in self.system.processes() {
+            if p.thread_kind().is_some() {
+                continue;
+            }
             if let Some(parent) = p.parent() {
                 children.entry(parent).or_default().push(*pid);
             }
@@ -169,6 +176,18 @@ mod tests {
         let mine = procs.first().expect("this process is measured");
         assert_eq!(mine.pid, me);
         assert!(mine.rss_bytes > 0, "{mine:?}");
+        // Threads are not children: the tree's memory is this process's own resident size.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap();
+        assert!(
+            mine.rss_bytes < kib * 1024 * 3 / 2,
+            "{} vs {kib} KiB",
+            mine.rss_bytes
+        );
         let gone = vec![(Uuid::nil(), "gone".to_owned(), u32::MAX - 1)];
         assert!(probe.sample(&gone).1.is_empty());
     }
