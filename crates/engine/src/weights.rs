@@ -236,23 +236,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn q4_weights_of_small_files_are_requantised_and_their_growth_is_counted() {
-        let values = Tensor::arange(0f32, 2048.0, &Device::Cpu)
-            .unwrap()
-            .reshape((32, 64))
-            .unwrap();
-        let q4 = QTensor::quantize(&values, GgmlDType::Q4_0).unwrap();
-        let f32 = QTensor::quantize(&values, GgmlDType::F32).unwrap();
+    fn q4_weights_of_small_files_are_requantised_and_their_growth_is_counted()
+    -> candle_core::Result<()> {
+        let values = Tensor::arange(0f32, 2048.0, &Device::Cpu)?.reshape((32, 64))?;
+        let q4 = QTensor::quantize(&values, GgmlDType::Q4_0)?;
+        let f32 = QTensor::quantize(&values, GgmlDType::F32)?;
         let mut buf = std::io::Cursor::new(Vec::new());
         let arch = gguf_file::Value::String("llama".into());
         gguf_file::write(
             &mut buf,
             &[("general.architecture", &arch)],
             &[("a", &q4), ("b", &f32)],
-        )
-        .unwrap();
+        )?;
         buf.set_position(0);
-        let content = gguf_file::Content::read(&mut buf).unwrap();
+        let content = gguf_file::Content::read(&mut buf)?;
         assert!(requantizes(&content, 1 << 20));
         assert!(
             !requantizes(&content, 3 << 30),
@@ -261,5 +258,6 @@ mod tests {
         // 2048 values: Q4_0 holds them in 64 blocks of 18 bytes, Q8_0 in 64 of 34.
         assert_eq!(requantized_growth(&content, 1 << 20), 64 * 16);
         assert_eq!(requantized_growth(&content, 3 << 30), 0);
+        Ok(())
     }
 }

@@ -141,13 +141,15 @@ fn deployments(
     l: &Lookup<'_>,
     data_dir: &std::path::Path,
 ) -> Result<crate::deployments::DeploymentsConfig, ConfigError> {
-    let mut d = crate::deployments::DeploymentsConfig::new(
+    let program = |key: &str| parse::command_line(&l.required(key)?);
+    Ok(crate::deployments::DeploymentsConfig::new(
         data_dir,
-        parse::command_line(&l.required("llama_cpp_server")?)?,
-    );
-    d.vllm_server = parse::command_line(&l.required("vllm_server")?)?;
-    d.sglang_server = parse::command_line(&l.required("sglang_server")?)?;
-    Ok(d)
+        [
+            program("llama_cpp_server")?,
+            program("vllm_server")?,
+            program("sglang_server")?,
+        ],
+    ))
 }
 
 impl Config {

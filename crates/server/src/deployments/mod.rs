@@ -61,18 +61,18 @@ pub struct DeploymentsConfig {
 }
 
 impl DeploymentsConfig {
-    /// This binary, logs under `data_dir`, llama.cpp's server as given.
-    pub fn new(data_dir: &Path, llama_cpp_server: Vec<String>) -> Self {
+    /// This binary, logs under `data_dir`, the external servers' programs as given
+    /// (`LLAMA_CPP_SERVER`, `VLLM_SERVER`, `SGLANG_SERVER`).
+    pub fn new(data_dir: &Path, servers: [Vec<String>; 3]) -> Self {
+        let [llama_cpp_server, vllm_server, sglang_server] = servers;
         Self {
             engine_program: std::env::current_exe()
                 .unwrap_or_else(|_| PathBuf::from("llm-manager")),
             log_dir: data_dir.join("deployments"),
             backoff: std::time::Duration::from_secs(1),
             llama_cpp_server,
-            vllm_server: vec!["vllm".into(), "serve".into()],
-            sglang_server: ["python3", "-m", "sglang.launch_server"]
-                .map(str::to_owned)
-                .to_vec(),
+            vllm_server,
+            sglang_server,
         }
     }
 }

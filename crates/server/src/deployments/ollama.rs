@@ -108,18 +108,23 @@ async fn listed(state: &AppState, base: &url::Url, name: &str) -> bool {
         .is_some_and(|all| all.iter().any(named))
 }
 
-async fn unload(state: &AppState, base: &url::Url, name: &str) {
-    if let Ok(url) = base.join("api/generate") {
-        let body = json!({"model": name, "keep_alive": 0});
+/// A best-effort call to the daemon (`unload`, `forget`): its answer does not matter.
+async fn tell(state: &AppState, method: reqwest::Method, base: &url::Url, path: &str, body: Value) {
+    if let Ok(url) = base.join(path) {
         let _ = state
             .deployments
             .client
-            .post(url)
+            .request(method, url)
             .json(&body)
             .timeout(Duration::from_secs(10))
             .send()
             .await;
     }
+}
+
+async fn unload(state: &AppState, base: &url::Url, name: &str) {
+    let body = json!({"model": name, "keep_alive": 0});
+    tell(state, reqwest::Method::POST, base, "api/generate", body).await;
 }
 
 /// One run through the daemon: prepare the model, open the route, watch until it stops.
@@ -185,15 +190,6 @@ pub async fn forget(state: &AppState, row: &DeploymentRow) {
     let Some(base) = state.config.models.ollama_host.clone() else {
         return;
     };
-    if let Ok(url) = base.join("api/delete") {
-        let body = json!({"model": daemon_model(row)});
-        let _ = state
-            .deployments
-            .client
-            .delete(url)
-            .json(&body)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await;
-    }
+    let body = json!({"model": daemon_model(row)});
+    tell(state, reqwest::Method::DELETE, &base, "api/delete", body).await;
 }
