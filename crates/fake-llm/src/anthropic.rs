@@ -258,4 +258,7 @@ impl Encoder for EventEncoder {
     fn garbage(&self) -> Bytes {
         Bytes::from_static(b"event: content_block_delta\ndata: {not json\n\n")
     }
+    fn error_event(&self, error: &Value) -> Bytes {
+        event("error", error)
+    }
 }

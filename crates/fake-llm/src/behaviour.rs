@@ -73,6 +73,8 @@ pub(crate) trait Encoder: Send + 'static {
     fn finish(&mut self, reply: &Reply) -> Vec<Frame>;
     /// A broken event for `Behaviour::Malformed`.
     fn garbage(&self) -> Bytes;
+    /// The format's in-stream error event carrying the error object `error`.
+    fn error_event(&self, error: &Value) -> Bytes;
 }
 
 /// Latency, scripted status and drop-before-head; `Some` when the answer is decided.
@@ -86,6 +88,9 @@ async fn prelude(ex: &Exchange, behaviour: &Behaviour) -> Option<Response> {
     }
     match behaviour {
         Behaviour::Status(code) => Some(errors::status(ex.format, *code).into_response()),
+        Behaviour::EchoKeyStatus(code) => {
+            Some(errors::with_message(ex.format, *code, ex.echo_key_message()).into_response())
+        }
         Behaviour::DropBeforeHead => {
             if ex.cut_connection() {
                 // The connection task drops this future together with the connection.
@@ -105,6 +110,10 @@ pub(crate) async fn respond_json(ex: Exchange, behaviour: Behaviour, body: Value
     let bytes = Bytes::from(body.to_string());
     match behaviour {
         Behaviour::Malformed => json_response(Body::from(r#"{"id": "broken", "choices": [{"#)),
+        Behaviour::EchoKey { .. } => {
+            let error = errors::body(ex.format, 401, &ex.echo_key_message(), None);
+            json_response(Body::from(error.to_string()))
+        }
         Behaviour::DropMidStream { .. } => {
             let full = bytes.len();
             let half = bytes.slice(..full / 2);
@@ -150,8 +159,14 @@ pub(crate) async fn respond_chat(
         .config
         .tokens_per_second
         .filter(|t| t.is_finite() && *t > 0.0);
+    let echo = match behaviour {
+        Behaviour::EchoKey { .. } => {
+            Some(errors::body(ex.format, 401, &ex.echo_key_message(), None))
+        }
+        _ => None,
+    };
     let body = spawn_body(&ex.state, move |out| {
-        pump(out, encoder, reply, behaviour, tps)
+        pump(out, encoder, reply, behaviour, tps, echo)
     });
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
@@ -176,7 +191,9 @@ async fn pump(
     reply: Reply,
     behaviour: Behaviour,
     tps: Option<f64>,
+    echo: Option<Value>,
 ) {
+    let echo = echo.map(|error| encoder.error_event(&error));
     for frame in encoder.preamble(&reply) {
         if !out.send(frame.bytes).await {
             return;
@@ -192,9 +209,9 @@ async fn pump(
         return;
     }
     let halt_after = match behaviour {
-        Behaviour::DropMidStream { after_chunks } | Behaviour::Stall { after_chunks } => {
-            Some(after_chunks)
-        }
+        Behaviour::DropMidStream { after_chunks }
+        | Behaviour::Stall { after_chunks }
+        | Behaviour::EchoKey { after_chunks } => Some(after_chunks),
         _ => None,
     };
     let content = match reply.tool_call {
@@ -210,7 +227,7 @@ async fn pump(
     for frame in content {
         if frame.words > 0 {
             if halt_after == Some(sent) {
-                return halt(&out, &behaviour).await;
+                return halt(&out, &behaviour, echo).await;
             }
             if let Some(tps) = tps
                 && sent > 0
@@ -234,7 +251,7 @@ async fn pump(
     }
     if halt_after.is_some() {
         // Fewer content chunks than asked for: still no end marker.
-        return halt(&out, &behaviour).await;
+        return halt(&out, &behaviour, echo).await;
     }
     if garbage_due && !out.send(encoder.garbage()).await {
         return;
@@ -250,10 +267,16 @@ async fn pump(
     }
 }
 
-/// Ends a stream early: a cut for `DropMidStream`, silence for `Stall`.
-async fn halt(out: &Out, behaviour: &Behaviour) {
+/// Ends a stream early: a cut for `DropMidStream`, silence for `Stall`, the error event and
+/// the end of the body for `EchoKey`.
+async fn halt(out: &Out, behaviour: &Behaviour, echo: Option<Bytes>) {
     match behaviour {
         Behaviour::Stall { .. } => out.closed().await,
+        Behaviour::EchoKey { .. } => {
+            if let Some(event) = echo {
+                out.send(event).await;
+            }
+        }
         _ => out.cut().await,
     }
 }

@@ -94,6 +94,15 @@ pub enum Behaviour {
     /// Streams: the whole answer and its finish event, then the body ends without the
     /// format's end marker (OpenAI's `data: [DONE]`). Non-streamed answers: as `Ok`.
     NoEndMarker,
+    /// A hostile upstream that echoes the key it received in its error text ("Incorrect API
+    /// key provided: …"). Streams: this many content chunks, then the format's error event and
+    /// the end of the body. Non-streamed answers: a 200 whose body is the format's error object.
+    EchoKey {
+        /// Content chunks sent before the error event.
+        after_chunks: usize,
+    },
+    /// An error status whose message echoes the key received (streamed or not).
+    EchoKeyStatus(u16),
     /// Answer with one tool call instead of text, in the format's own way (streamed too).
     ToolCall {
         /// The function's name.

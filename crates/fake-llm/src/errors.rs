@@ -131,8 +131,9 @@ fn default_message(code: u16) -> &'static str {
 }
 
 /// Builds the error; `code` overrides the OpenAI `code` / Azure `code` field.
-fn render(format: Format, status: u16, message: &str, code: Option<&str>) -> Response {
-    let body = match format {
+/// The format's error object for a status.
+pub(crate) fn body(format: Format, status: u16, message: &str, code: Option<&str>) -> Value {
+    match format {
         Format::OpenAi => openai_body(status, message, code),
         Format::Azure => azure_body(status, message, code),
         Format::Anthropic => json!({
@@ -143,7 +144,16 @@ fn render(format: Format, status: u16, message: &str, code: Option<&str>) -> Res
             "error": {"code": status, "message": message, "status": gemini_status(status)},
         }),
         Format::Ollama => json!({"error": message}),
-    };
+    }
+}
+
+/// An error status whose message is `message` (a hostile upstream's echo).
+pub(crate) fn with_message(format: Format, status: u16, message: String) -> Failure {
+    api(format, status, message, None)
+}
+
+fn render(format: Format, status: u16, message: &str, code: Option<&str>) -> Response {
+    let body = body(format, status, message, code);
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status_code, Json(body)).into_response();
     if status == 429 {

@@ -136,7 +136,7 @@ impl Exchange {
     }
 
     /// The key the request carries in its format's own place.
-    fn presented_key(&self) -> Option<&str> {
+    pub(crate) fn presented_key(&self) -> Option<&str> {
         let bearer = || {
             self.header("authorization")
                 .and_then(|v| v.strip_prefix("Bearer "))
@@ -147,6 +147,14 @@ impl Exchange {
             Format::Anthropic => self.header("x-api-key"),
             Format::Gemini => self.header("x-goog-api-key").or_else(|| self.query("key")),
         }
+    }
+
+    /// The error text of a hostile upstream that echoes the key it was sent.
+    pub(crate) fn echo_key_message(&self) -> String {
+        format!(
+            "Incorrect API key provided: {}. You can find your API key at https://platform.example/account/api-keys.",
+            self.presented_key().unwrap_or("(none)")
+        )
     }
 
     /// The format's 401 when a key is required and the request lacks it.

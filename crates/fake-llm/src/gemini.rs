@@ -217,6 +217,9 @@ impl Encoder for CandidateEncoder {
     fn garbage(&self) -> Bytes {
         Bytes::from_static(b"data: {not json\r\n\r\n")
     }
+    fn error_event(&self, error: &Value) -> Bytes {
+        Self::event(error)
+    }
 }
 
 /// Dimensions asked for by `outputDimensionality`, else the configured ones.

@@ -207,6 +207,9 @@ impl Encoder for LineEncoder {
     fn garbage(&self) -> Bytes {
         Bytes::from_static(b"{not json\n")
     }
+    fn error_event(&self, error: &Value) -> Bytes {
+        Self::line(error)
+    }
 }
 
 /// `input` as texts (a string or a list of strings).

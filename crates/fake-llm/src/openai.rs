@@ -279,6 +279,9 @@ impl Encoder for ChunkEncoder {
     fn garbage(&self) -> Bytes {
         Bytes::from_static(b"data: {not json\n\n")
     }
+    fn error_event(&self, error: &Value) -> Bytes {
+        sse(None, error)
+    }
 }
 
 /// Embeddings for OpenAI and Azure.

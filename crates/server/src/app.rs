@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use axum::Router;
-use axum::serve::ListenerExt;
 use chrono::Utc;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -225,21 +224,18 @@ impl Application {
             "listening"
         );
         let app = router(state.clone());
-        // Without TCP_NODELAY a small write (a stream chunk) waits for the client's delayed
-        // ACK, up to 40 ms on Linux: every streamed token would be late.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        let server = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let mut server = std::pin::pin!(server.into_future());
+        let http = &state.config.http;
+        let limits = crate::http::serve::ConnectionLimits {
+            header_read_timeout: http.header_read_timeout,
+            max_connections: http.max_connections,
+            max_per_ip: http.max_connections_per_ip,
+            trusted_proxies: http.trusted_proxies.clone(),
+        };
+        let refused = state.metrics.connections_refused.clone();
+        let server = crate::http::serve::serve(listener, app, limits, refused, shutdown.clone());
+        let mut server = std::pin::pin!(server);
         tokio::select! {
-            res = &mut server => res?,
+            () = &mut server => {}
             () = shutdown.cancelled() => {
                 tracing::info!(grace_secs = grace.as_secs(), "shutting down: draining requests");
                 if tokio::time::timeout(grace, &mut server).await.is_err() {

@@ -72,8 +72,27 @@ fn bytes_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
-/// Parses a JSON document into `T`, naming the field path on type errors.
+/// The message for text holding U+0000, which PostgreSQL cannot store and no field needs.
+pub const NUL_MESSAGE: &str = "must not contain NUL characters (U+0000)";
+
+/// Whether a JSON text holds an escaped NUL (`\u0000`) inside a string. Raw control bytes are
+/// invalid JSON already; an escape counts when an even number of backslashes precedes it.
+pub fn json_has_nul(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"\\u0000").any(|at| {
+        let before = bytes.get(..at).unwrap_or_default();
+        before.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+    })
+}
+
+/// Parses a JSON document into `T`, naming the field path on type errors; text holding U+0000
+/// is refused before anything reads it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if json_has_nul(bytes) {
+        return Err(ApiError::Validation {
+            message: format!("body: text {NUL_MESSAGE}"),
+            fields: BTreeMap::from([("body".to_owned(), NUL_MESSAGE.to_owned())]),
+        });
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -119,6 +138,15 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            let field = name.replace('\0', "");
+            return Err(ApiError::Validation {
+                message: format!("query parameter {field}: {NUL_MESSAGE}"),
+                fields: BTreeMap::from([(field, NUL_MESSAGE.to_owned())]),
+            });
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(AppQuery)
@@ -150,6 +178,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.path().contains("%00") {
+            return Err(ApiError::BadRequest(format!("the path {NUL_MESSAGE}")));
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(AppPath(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => Err(ApiError::BadRequest(
@@ -239,6 +270,14 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_nuls_are_found_and_escaped_backslashes_are_not() {
+        assert!(json_has_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(json_has_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!json_has_nul(br#"{"a":"\\u0000"}"#));
+        assert!(!json_has_nul(br#"{"a":"u0000"}"#));
+    }
 
     #[test]
     fn a_page_far_out_is_refused_not_overflowed() {

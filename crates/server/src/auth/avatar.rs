@@ -1,4 +1,5 @@
-//! Avatars: PNG, JPEG, WebP or GIF up to 5 MiB, decoded (bounded in size and memory),
+//! Avatars: PNG, JPEG, WebP or GIF up to 5 MiB and [`MAX_PIXELS`], checked from the header
+//! before any pixel is decoded, decoded with memory limits and at most two at a time,
 //! cropped to a square, scaled to at most 512 px and re-encoded as PNG under a server-made
 //! name, so nothing the user sent is ever served back as is.
 
@@ -6,7 +7,7 @@ use std::io::Cursor;
 use std::path::PathBuf;
 
 use chrono::Utc;
-use image::{ImageFormat, ImageReader, Limits};
+use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
 
 use super::service::AuthContext;
@@ -18,6 +19,11 @@ use crate::state::AppState;
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 /// Largest side of the stored image.
 const MAX_SIDE: u32 = 512;
+/// Most pixels an avatar may have (2048 × 2048): enough for any photo meant as an avatar, and
+/// at most 16 MiB of pixels to decode.
+pub const MAX_PIXELS: u64 = 2048 * 2048;
+/// Most memory one decode may allocate.
+const MAX_ALLOC: u64 = 64 * 1024 * 1024;
 
 fn dir(state: &AppState) -> PathBuf {
     state.config.data_dir.join("avatars")
@@ -42,13 +48,26 @@ pub fn normalise(bytes: &[u8]) -> ApiResult<Vec<u8>> {
     let mut reader = ImageReader::new(Cursor::new(bytes));
     reader.set_format(format.unwrap_or(ImageFormat::Png));
     let mut limits = Limits::default();
-    limits.max_image_width = Some(10_000);
-    limits.max_image_height = Some(10_000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_image_width = Some(8192);
+    limits.max_image_height = Some(8192);
+    limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let img = reader
-        .decode()
-        .map_err(|e| ApiError::field("file", format!("is not a readable image: {e}")))?;
+    let unreadable =
+        |e: image::ImageError| ApiError::field("file", format!("is not a readable image: {e}"));
+    let decoder = reader.into_decoder().map_err(unreadable)?;
+    let (w, h) = decoder.dimensions();
+    // Checked from the header, before a single pixel is decoded.
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the avatar is {w}×{h} pixels; at most 4 megapixels (2048×2048) are accepted"
+        )));
+    }
+    if decoder.total_bytes() > MAX_ALLOC {
+        return Err(ApiError::PayloadTooLarge(
+            "the avatar needs too much memory to decode".to_owned(),
+        ));
+    }
+    let img = image::DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     let side = img.width().min(img.height());
     if side == 0 {
         return Err(ApiError::field("file", "is an empty image"));
@@ -66,9 +85,7 @@ pub fn normalise(bytes: &[u8]) -> ApiResult<Vec<u8>> {
 
 /// Stores a new avatar for the caller and removes the old file.
 pub async fn upload(state: &AppState, ctx: &AuthContext, bytes: Vec<u8>) -> ApiResult<User> {
-    let png = tokio::task::spawn_blocking(move || normalise(&bytes))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+    let png = crate::files::decode::run(move || normalise(&bytes)).await?;
     let dir = dir(state);
     tokio::fs::create_dir_all(&dir)
         .await
@@ -135,5 +152,18 @@ mod tests {
             normalise(&broken),
             Err(ApiError::Validation { .. })
         ));
+    }
+
+    #[test]
+    fn an_image_over_4_megapixels_is_refused_from_its_header() -> Result<(), image::ImageError> {
+        let img = image::GrayImage::from_pixel(2049, 2048, image::Luma([7]));
+        let mut big = Vec::new();
+        img.write_to(&mut Cursor::new(&mut big), ImageFormat::Png)?;
+        assert!(big.len() < MAX_BYTES);
+        match normalise(&big) {
+            Err(ApiError::PayloadTooLarge(m)) => assert!(m.contains("2049×2048"), "{m}"),
+            other => panic!("{:?}", other.map(|v| v.len())),
+        }
+        Ok(())
     }
 }

@@ -81,15 +81,24 @@ pub enum LoginOutcome {
     },
 }
 
-fn throttle_keys(login: &str, client: &ClientInfo) -> Vec<(String, Limit)> {
-    let mut keys = vec![(
-        format!("account:{}", login.trim().to_lowercase()),
-        throttle::PER_ACCOUNT,
-    )];
-    if let Some(ip) = &client.ip {
-        keys.push((throttle::ip_key(ip), throttle::PER_IP));
+/// The throttle keys of a login attempt: the account (by id when it exists, so that its
+/// username and e-mail share one count; by the spelling given when it does not) together with
+/// the client's address, and the address alone. Failures from one address never lock the
+/// account for another: the owner, or the last admin, can still log in from elsewhere.
+fn throttle_keys(account: &str, client: &ClientInfo) -> Vec<(String, Limit)> {
+    let ip = client.ip.as_deref().unwrap_or("unknown");
+    vec![
+        (throttle::account_key(account, ip), throttle::PER_ACCOUNT),
+        (throttle::ip_key(ip), throttle::PER_IP),
+    ]
+}
+
+/// The account part of a throttle key: the user's id, or the login as typed.
+fn account_of(user: Option<&User>, login: &str) -> String {
+    match user {
+        Some(u) => u.id.to_string(),
+        None => format!("login:{}", login.trim().to_lowercase()),
     }
-    keys
 }
 
 /// Checks credentials (throttled per account and IP) and opens a session.
@@ -100,14 +109,14 @@ pub async fn login(
 ) -> ApiResult<LoginOutcome> {
     let auth = &state.auth;
     let db = &state.db.conn;
-    let keys = throttle_keys(&req.username, client);
+    let user = store::get_user_by_login(db, &req.username).await?;
+    let keys = throttle_keys(&account_of(user.as_ref(), &req.username), client);
     if let Some(retry_after_secs) = auth.throttle.blocked(&keys) {
         return Err(ApiError::TooManyRequests {
             message: "too many failed logins; try again later".to_owned(),
             retry_after_secs,
         });
     }
-    let user = store::get_user_by_login(db, &req.username).await?;
     let ok = password::verify(
         req.password,
         user.as_ref().and_then(|u| u.password_hash.clone()),
@@ -165,7 +174,7 @@ pub async fn login_second_step(
     if !user.is_active || user.totp_enabled_at.is_none() {
         return Err(expired());
     }
-    let keys = throttle_keys(&user.username_lower, client);
+    let keys = throttle_keys(&account_of(Some(&user), ""), client);
     if let Some(retry_after_secs) = auth.throttle.blocked(&keys) {
         return Err(ApiError::TooManyRequests {
             message: "too many failed logins; try again later".to_owned(),

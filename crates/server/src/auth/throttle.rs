@@ -1,7 +1,8 @@
-//! Login throttling: failed attempts are counted per account and per client IP in fixed
-//! windows (bounded in memory; IPv6 clients by their /64); past the limit, logins for that key are refused with a retry time — even with the
-//! right password — until the window ends. In memory, per instance (Redis-backed counters for
-//! several instances come with the usage/quotas feature).
+//! Login throttling: failed attempts are counted per account *and* client address, and per
+//! client address alone, in fixed windows (bounded in memory; IPv6 clients by their /64).
+//! Past a limit, logins for that key are refused with a retry time — even with the right
+//! password — until the window ends. An account is never locked as a whole: failures from one
+//! address do not keep its owner (or the last admin) out from another. In memory, per instance.
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ pub struct Limit {
     pub window: Duration,
 }
 
-/// Failures allowed per account.
+/// Failures allowed per account from one client address.
 pub const PER_ACCOUNT: Limit = Limit {
     max_failures: 5,
     window: Duration::from_secs(15 * 60),
@@ -63,6 +64,11 @@ impl LoginThrottle {
     pub fn clear(&self, key: &str) {
         self.windows.remove(&key.to_owned());
     }
+}
+
+/// The throttle key of an account tried from a client address (IPv6 by its /64).
+pub fn account_key(account: &str, ip: &str) -> String {
+    format!("account:{account}@{}", client_key_str(ip))
 }
 
 /// The throttle key of a client address (IPv6 by its /64).

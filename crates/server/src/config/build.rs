@@ -84,6 +84,13 @@ fn http(l: &Lookup<'_>) -> Result<HttpConfig, ConfigError> {
     Ok(HttpConfig {
         max_body_bytes: parse::byte_size(&l.required("max_body_size")?)?,
         request_timeout: l.secs("request_timeout_secs", 1, 3600)?,
+        header_read_timeout: l.secs("header_read_timeout_secs", 1, 600)?,
+        max_connections: parse::int_in(&l.required("max_connections")?, 1, 1_000_000)?,
+        max_connections_per_ip: parse::int_in(
+            &l.required("max_connections_per_ip")?,
+            1,
+            1_000_000,
+        )?,
         shutdown_timeout: l.secs("shutdown_timeout_secs", 0, 600)?,
         cors: match l.get("allowed_origins") {
             Some(raw) => parse::cors_origins(&raw)?,

@@ -143,6 +143,15 @@ impl Config {
                 "SHUTDOWN_TIMEOUT_SECS",
                 self.http.shutdown_timeout.as_secs().to_string(),
             ),
+            (
+                "HEADER_READ_TIMEOUT_SECS",
+                self.http.header_read_timeout.as_secs().to_string(),
+            ),
+            ("MAX_CONNECTIONS", self.http.max_connections.to_string()),
+            (
+                "MAX_CONNECTIONS_PER_IP",
+                self.http.max_connections_per_ip.to_string(),
+            ),
         ]
     }
 

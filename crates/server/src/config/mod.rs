@@ -143,6 +143,12 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Time allowed until response headers.
     pub request_timeout: Duration,
+    /// Time a client has to send a whole request head.
+    pub header_read_timeout: Duration,
+    /// Connections open at once, in total.
+    pub max_connections: usize,
+    /// Connections open at once from one client address (IPv6 by /64).
+    pub max_connections_per_ip: usize,
     /// Grace period for in-flight work at shutdown.
     pub shutdown_timeout: Duration,
     /// CORS policy.

@@ -194,6 +194,30 @@ pub const SETTINGS: &[Setting] = &[
         "Seconds a request may take to produce its response headers before it gets 408."
     ),
     setting!(
+        "header_read_timeout_secs",
+        "HEADER_READ_TIMEOUT_SECS",
+        None,
+        Some("10"),
+        false,
+        "Seconds a client has to send a whole request head (also between requests on a kept-alive connection) before the connection is closed."
+    ),
+    setting!(
+        "max_connections",
+        "MAX_CONNECTIONS",
+        None,
+        Some("10000"),
+        false,
+        "Connections open at once; more are closed on arrival."
+    ),
+    setting!(
+        "max_connections_per_ip",
+        "MAX_CONNECTIONS_PER_IP",
+        None,
+        Some("256"),
+        false,
+        "Connections open at once from one client address (IPv6 by /64; `TRUSTED_PROXIES` exempt); more are closed on arrival."
+    ),
+    setting!(
         "shutdown_timeout_secs",
         "SHUTDOWN_TIMEOUT_SECS",
         None,

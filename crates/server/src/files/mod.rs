@@ -2,6 +2,7 @@
 //! (owner only) and delete them; chat attaches them to messages and sends them to vision
 //! models as data URLs (`service::data_url`).
 
+pub mod decode;
 mod routes;
 pub mod service;
 pub mod store;

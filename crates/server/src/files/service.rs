@@ -187,17 +187,9 @@ fn write_and_rename(tmp: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<
     std::fs::rename(tmp, target)
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-}
-
 /// Stores an upload for `user_id`.
 pub async fn upload(state: &AppState, user_id: Uuid, bytes: Vec<u8>) -> ApiResult<FileInfo> {
-    let image = blocking(move || process(&bytes)).await?;
+    let image = super::decode::run(move || process(&bytes)).await?;
     let id = Uuid::now_v7();
     let name = format!("{}.{}", id.simple(), image.ext);
     let dir = dir(state);
@@ -213,11 +205,12 @@ pub async fn upload(state: &AppState, user_id: Uuid, bytes: Vec<u8>) -> ApiResul
     };
     {
         let (dir, name) = (dir.clone(), name.clone());
-        blocking(move || {
+        tokio::task::spawn_blocking(move || {
             write_atomically(&dir, &name, &image.bytes)
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing upload {name}: {e}")))
         })
-        .await?;
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))??;
     }
     match store::insert_file(&state.db.conn, row).await {
         Ok(row) => Ok(info(&row)),

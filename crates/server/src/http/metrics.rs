@@ -23,6 +23,8 @@ pub struct Metrics {
     duration: HistogramVec,
     in_flight: IntGauge,
     db_pool: IntGaugeVec,
+    /// Connections closed on arrival: over the total or per-address cap.
+    pub connections_refused: prometheus::IntCounter,
     /// LLM calls, tokens, cost, latency.
     pub llm: crate::usage::metrics::LlmMetrics,
     /// Host, GPU and deployment gauges.
@@ -68,10 +70,16 @@ impl Metrics {
         registry.register(Box::new(in_flight.clone()))?;
         registry.register(Box::new(build_info.clone()))?;
         registry.register(Box::new(db_pool.clone()))?;
+        let connections_refused = prometheus::IntCounter::new(
+            "http_connections_refused_total",
+            "Connections closed on arrival, over MAX_CONNECTIONS or MAX_CONNECTIONS_PER_IP",
+        )?;
+        registry.register(Box::new(connections_refused.clone()))?;
         build_info.with_label_values(&[version, backend]).set(1);
         let llm = crate::usage::metrics::LlmMetrics::register(&registry)?;
         let monitor = crate::monitor::metrics::MonitorMetrics::register(&registry)?;
         Ok(Self {
+            connections_refused,
             monitor,
             llm,
             registry,

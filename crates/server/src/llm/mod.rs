@@ -11,6 +11,7 @@ pub mod failover;
 pub mod hooks;
 pub mod meter;
 pub mod route;
+pub mod scrub;
 pub mod stream;
 pub mod tokens;
 pub mod upstream;

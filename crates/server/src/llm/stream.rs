@@ -45,6 +45,8 @@ pub trait Sink: Send {
 /// An upstream stream that has produced its first events.
 pub struct Opened {
     body: ByteStream,
+    /// The channel, whose secrets are scrubbed from any error the stream carries.
+    target: upstream::Target,
     decoder: Box<dyn StreamDecoder>,
     first: Vec<StreamEvent>,
 }
@@ -57,7 +59,8 @@ pub(super) async fn open(
 ) -> Result<Opened, UpstreamError> {
     let mut req = channel.prepare(request);
     req.stream = true;
-    let wire = llm_adapters::chat_request(&channel.target.upstream, &req)?;
+    let target = &channel.target;
+    let wire = llm_adapters::chat_request(&target.upstream, &req).map_err(|e| target.fail(e))?;
     let res = upstream::send(state, &channel.target, wire).await?;
     let mut body: ByteStream = Box::pin(res.bytes_stream());
     let mut decoder = llm_adapters::stream_decoder(channel.kind);
@@ -72,10 +75,11 @@ pub(super) async fn open(
             .map_err(|_| UpstreamError::Timeout(idle.as_secs()))?;
         match next {
             Some(Ok(bytes)) => {
-                let first = decoder.feed(&bytes)?;
+                let first = decoder.feed(&bytes).map_err(|e| target.fail(e))?;
                 if !first.is_empty() || decoder.is_done() {
                     return Ok(Opened {
                         body,
+                        target: target.clone(),
                         decoder,
                         first,
                     });
@@ -110,6 +114,7 @@ pub(super) async fn read<S: Sink>(
 ) -> Result<(), LlmError> {
     let Opened {
         mut body,
+        target,
         mut decoder,
         first,
     } = opened;
@@ -151,7 +156,7 @@ pub(super) async fn read<S: Sink>(
             }
             Ok(Some(Ok(bytes))) => decoder
                 .feed(&bytes)
-                .map_err(|e| LlmError::Broken(e.into()))?,
+                .map_err(|e| LlmError::Broken(target.fail(e)))?,
         };
     }
 }

@@ -1,7 +1,7 @@
 //! Calling one upstream channel: build the wire request with the adapter, guard user-chosen
 //! URLs, send with the provider's head timeout, and turn failures into [`UpstreamError`]s that
 //! say whether a retry on another channel may help. Error text from upstreams is trimmed and
-//! scrubbed of keys and URLs before anyone sees it.
+//! scrubbed of keys and URLs ([`super::scrub`]) where the error is made, before anyone sees it.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use llm_adapters::types::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderKind, Upstream,
 };
 use llm_adapters::{AdapterError, WireRequest};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::net::client::ssrf_cause;
@@ -112,11 +112,13 @@ impl UpstreamError {
     }
 }
 
-impl From<AdapterError> for UpstreamError {
-    fn from(e: AdapterError) -> Self {
+impl Target {
+    /// An adapter's error as an upstream error, its text scrubbed: a malformed answer quotes
+    /// what the upstream sent, which may echo the channel's key.
+    pub fn fail(&self, e: AdapterError) -> UpstreamError {
         match e {
-            AdapterError::Unsupported(m) => Self::Unsupported(m),
-            AdapterError::Malformed(m) => Self::Malformed(m),
+            AdapterError::Unsupported(m) => UpstreamError::Unsupported(self.scrub(&m)),
+            AdapterError::Malformed(m) => UpstreamError::Malformed(self.scrub(&m)),
         }
     }
 }
@@ -136,45 +138,6 @@ fn from_reqwest(e: &reqwest::Error, timeout: Duration) -> UpstreamError {
         "request failed"
     };
     UpstreamError::Connect(what.to_owned())
-}
-
-/// Removes the key, URLs and key-like tokens from upstream text and bounds its length.
-pub fn scrub(text: &str, key: &SecretString) -> String {
-    let key = key.expose_secret();
-    let text = if key.len() >= 4 {
-        text.replace(key, "[redacted]")
-    } else {
-        text.to_owned()
-    };
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| {
-            if w.contains("://") {
-                "[url]".to_owned()
-            } else if looks_like_key(w) {
-                "[redacted]".to_owned()
-            } else {
-                w.to_owned()
-            }
-        })
-        .collect();
-    let mut out = words.join(" ");
-    if out.chars().count() > 300 {
-        out = out.chars().take(300).collect::<String>() + "…";
-    }
-    out
-}
-
-fn looks_like_key(word: &str) -> bool {
-    let w = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-    let lower = w.to_ascii_lowercase();
-    (lower.starts_with("sk-") || lower.starts_with("sk_") || lower.starts_with("aiza"))
-        && w.len() >= 12
-        || (w.len() >= 32
-            && w.chars().any(|c| c.is_ascii_digit())
-            && w.chars().any(|c| c.is_ascii_alphabetic())
-            && w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_*.".contains(c)))
 }
 
 /// Sends a request to the channel and returns the response once its head says success.
@@ -216,7 +179,7 @@ pub async fn send(
     let message = llm_adapters::upstream_error_message(target.upstream.kind, &body);
     Err(UpstreamError::Status {
         status: status.as_u16(),
-        message: scrub(&message, &target.upstream.api_key),
+        message: target.scrub(&message),
         retry_after,
     })
 }
@@ -259,12 +222,9 @@ pub async fn chat_once(
 ) -> Result<ChatResponse, UpstreamError> {
     let mut req = req.clone();
     req.stream = false;
-    let wire = llm_adapters::chat_request(&target.upstream, &req)?;
+    let wire = llm_adapters::chat_request(&target.upstream, &req).map_err(|e| target.fail(e))?;
     let body = read_answer(state, target, wire).await?;
-    Ok(llm_adapters::parse_chat_response(
-        target.upstream.kind,
-        &body,
-    )?)
+    llm_adapters::parse_chat_response(target.upstream.kind, &body).map_err(|e| target.fail(e))
 }
 
 /// An embedding call.
@@ -273,40 +233,15 @@ pub async fn embed(
     target: &Target,
     req: &EmbeddingRequest,
 ) -> Result<EmbeddingResponse, UpstreamError> {
-    let wire = llm_adapters::embedding_request(&target.upstream, req)?;
+    let wire =
+        llm_adapters::embedding_request(&target.upstream, req).map_err(|e| target.fail(e))?;
     let body = read_answer(state, target, wire).await?;
-    Ok(llm_adapters::parse_embedding_response(
-        target.upstream.kind,
-        &body,
-    )?)
+    llm_adapters::parse_embedding_response(target.upstream.kind, &body).map_err(|e| target.fail(e))
 }
 
 /// The model names the upstream lists.
 pub async fn list_models(state: &AppState, target: &Target) -> Result<Vec<String>, UpstreamError> {
-    let wire = llm_adapters::models_request(&target.upstream)?;
+    let wire = llm_adapters::models_request(&target.upstream).map_err(|e| target.fail(e))?;
     let body = read_answer(state, target, wire).await?;
-    Ok(llm_adapters::parse_models_response(
-        target.upstream.kind,
-        &body,
-    )?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scrub_removes_keys_and_urls() {
-        let key = SecretString::from("sk-live-abcdefghijklmnop1234".to_owned());
-        let s = scrub(
-            "Incorrect API key provided: sk-live-abcdefghijklmnop1234. See https://platform.example/docs or sk-proj-XYZ0123456789abc",
-            &key,
-        );
-        assert!(!s.contains("abcdefghijklmnop"), "{s}");
-        assert!(!s.contains("https://"), "{s}");
-        assert!(!s.contains("XYZ0123456789"), "{s}");
-        assert!(s.starts_with("Incorrect API key provided"));
-        let long = "x ".repeat(400);
-        assert!(scrub(&long, &key).chars().count() <= 301);
-    }
+    llm_adapters::parse_models_response(target.upstream.kind, &body).map_err(|e| target.fail(e))
 }

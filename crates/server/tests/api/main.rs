@@ -33,6 +33,7 @@ mod downloads;
 mod errors;
 mod files;
 mod gateway;
+mod hardening;
 mod lifecycle;
 mod limits;
 mod limits_edit;

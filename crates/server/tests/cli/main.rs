@@ -12,6 +12,7 @@
 
 mod deployments;
 mod downloads;
+mod echo;
 mod instances;
 mod live;
 mod providers;

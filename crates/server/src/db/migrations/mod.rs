@@ -22,6 +22,7 @@ mod m20261208_000002_user_permissions;
 mod m20261208_000003_deployments;
 mod m20261209_000001_deployment_gpu;
 mod m20261209_000002_deployment_replicas;
+mod m20261210_000001_scrub_message_errors;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000003_deployments::Migration),
             Box::new(m20261209_000001_deployment_gpu::Migration),
             Box::new(m20261209_000002_deployment_replicas::Migration),
+            Box::new(m20261210_000001_scrub_message_errors::Migration),
         ]
     }
 }

@@ -89,6 +89,12 @@ fn opt_u32(obj: &Map<String, Value>, key: &str) -> Result<Option<u32>, OaiError>
 
 /// A request body as a JSON object without fields that would redirect the call.
 fn parse_object(body: &[u8]) -> Result<Map<String, Value>, OaiError> {
+    if crate::extract::json_has_nul(body) {
+        return Err(OaiError::invalid(
+            format!("Text in the request {}.", crate::extract::NUL_MESSAGE),
+            None,
+        ));
+    }
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         OaiError::invalid(
             format!("We could not parse the JSON body of your request: {e}"),
@@ -101,15 +107,32 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, OaiError> {
             None,
         ));
     };
-    if let Some(field) = REDIRECTING_FIELDS.iter().find(|f| obj.contains_key(**f)) {
-        return Err(invalid(
+    if let Some(field) = redirecting_field(&obj, "", 0) {
+        return Err(OaiError::invalid(
             format!(
                 "'{field}' is not allowed: the gateway chooses the upstream and its credentials"
             ),
-            field,
+            Some(&field),
         ));
     }
     Ok(obj)
+}
+
+/// The path of a field that would redirect the call, at the top level or nested in an object
+/// passed on to the upstream (`extra_body`, `metadata`, …), a few levels deep.
+fn redirecting_field(obj: &Map<String, Value>, prefix: &str, depth: usize) -> Option<String> {
+    if let Some(field) = REDIRECTING_FIELDS.iter().find(|f| obj.contains_key(**f)) {
+        return Some(format!("{prefix}{field}"));
+    }
+    if depth >= 4 {
+        return None;
+    }
+    obj.iter()
+        .filter(|(k, _)| depth > 0 || !KNOWN_FIELDS.contains(&k.as_str()))
+        .find_map(|(k, v)| match v {
+            Value::Object(inner) => redirecting_field(inner, &format!("{prefix}{k}."), depth + 1),
+            _ => None,
+        })
 }
 
 fn parse_model(obj: &Map<String, Value>) -> Result<String, OaiError> {

@@ -71,6 +71,14 @@ fn bad_input_names_the_field() {
             json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "input_audio"}]}]}),
             "messages[0].content[0]",
         ),
+        (
+            json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "extra_body": {"base_url": "http://evil"}}),
+            "extra_body.base_url",
+        ),
+        (
+            json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "metadata": {"a": {"api_key": "sk-x"}}}),
+            "metadata.a.api_key",
+        ),
     ];
     for (body, param) in cases {
         let err = parse_chat(body.to_string().as_bytes()).unwrap_err();
@@ -78,6 +86,12 @@ fn bad_input_names_the_field() {
         assert_eq!(err.param.as_deref(), Some(param), "{body}");
     }
     assert_eq!(parse_chat(b"{not json").unwrap_err().status, 400);
+    let nul = br#"{"model": "m", "messages": [{"role": "user", "content": "a\u0000b"}]}"#;
+    assert!(parse_chat(nul).unwrap_err().message.contains("NUL"));
+    // A JSON schema may well describe a property called `api_key`.
+    let schema = json!({"model": "m", "messages": [{"role": "user", "content": "x"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"properties": {"api_key": {"type": "string"}}}}}});
+    assert!(parse_chat(schema.to_string().as_bytes()).is_ok());
 }
 
 #[test]
