@@ -257,13 +257,19 @@ impl Application {
     }
 }
 
-/// Creates the data dir and proves it is writable, naming the setting if not.
+/// Creates the data dir (private: 0700) and proves it is writable, naming the setting if not.
+/// Everything this process creates from here on is private too (umask 077: the database and
+/// its WAL, generated secrets, the outbox, uploads, avatars, backups are 0600 or 0700).
 fn ensure_data_dir(config: &Config) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let dir = &config.data_dir;
     let fail = |what: &str, e: std::io::Error| {
         anyhow::anyhow!("LLM_MANAGER_DATA_DIR={}: {what}: {e}", dir.display())
     };
     std::fs::create_dir_all(dir).map_err(|e| fail("cannot create directory", e))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| fail("cannot make the directory private (chmod 700)", e))?;
     let probe = dir.join(format!(".write-test-{}", std::process::id()));
     std::fs::write(&probe, b"ok").map_err(|e| fail("not writable", e))?;
     std::fs::remove_file(&probe).map_err(|e| fail("not writable", e))?;

@@ -282,6 +282,8 @@ fn load_config(args: &GlobalArgs) -> Result<Config, crate::config::ConfigError> 
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    // Whatever any command writes (the database, backups, secrets) is the operator's alone.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     match command {
         Command::Serve => {
             let app = crate::Application::build(config).await?;

@@ -42,6 +42,7 @@ pub async fn update_profile(
         {
             fields.insert("email".to_owned(), "is already registered".to_owned());
         } else {
+            super::recovery::check_verification_allowed(state, ctx.user.id, &email.to_lowercase())?;
             user.email_lower = Set(email.to_lowercase());
             user.email = Set(email);
             user.email_verified_at = Set(None);
@@ -54,6 +55,11 @@ pub async fn update_profile(
                 "display_name".to_owned(),
                 "must be at most 64 characters".to_owned(),
             );
+        } else if name.chars().any(char::is_control) {
+            fields.insert(
+                "display_name".to_owned(),
+                "must not contain control characters".to_owned(),
+            );
         }
         user.display_name = Set(trimmed_or_none(name));
     }
@@ -62,6 +68,14 @@ pub async fn update_profile(
             fields.insert(
                 "bio".to_owned(),
                 "must be at most 500 characters".to_owned(),
+            );
+        } else if bio
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            fields.insert(
+                "bio".to_owned(),
+                "must not contain control characters other than line breaks and tabs".to_owned(),
             );
         }
         user.bio = Set(trimmed_or_none(bio));
@@ -73,12 +87,8 @@ pub async fn update_profile(
         user.language = Set(trimmed_or_none(lang));
     }
     if let Some(tz) = req.timezone {
-        let plausible = tz.is_empty()
-            || (tz.len() <= 64
-                && tz
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')));
-        if !plausible {
+        let known = tz.is_empty() || tz.parse::<chrono_tz::Tz>().is_ok();
+        if !known {
             fields.insert(
                 "timezone".to_owned(),
                 "must be an IANA time zone such as Asia/Shanghai".to_owned(),

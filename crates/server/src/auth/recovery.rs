@@ -54,14 +54,78 @@ fn send_in_background(state: &AppState, mail: crate::mail::OutgoingMail) {
     });
 }
 
-/// Mails the user a link that verifies their current address.
+/// Verification mails per account per hour.
+const VERIFY_MAILS_PER_USER: Limit = Limit {
+    max_failures: 5,
+    window: std::time::Duration::from_secs(3600),
+};
+/// Verification mails to one address per hour, whoever asks: an account cannot be used to
+/// mail-bomb an address by setting it as its e-mail again and again.
+const VERIFY_MAILS_PER_ADDRESS: Limit = Limit {
+    max_failures: 3,
+    window: std::time::Duration::from_secs(3600),
+};
+
+fn verify_keys(user_id: Uuid, email_lower: &str) -> Vec<(String, Limit)> {
+    vec![
+        (format!("verify-user:{user_id}"), VERIFY_MAILS_PER_USER),
+        (format!("verify-to:{email_lower}"), VERIFY_MAILS_PER_ADDRESS),
+    ]
+}
+
+/// Refuses (429) when `user_id` or `email_lower` had their verification mails for the hour.
+pub fn check_verification_allowed(
+    state: &AppState,
+    user_id: Uuid,
+    email_lower: &str,
+) -> ApiResult<()> {
+    match state
+        .auth
+        .throttle
+        .blocked(&verify_keys(user_id, email_lower))
+    {
+        Some(retry_after_secs) => Err(ApiError::TooManyRequests {
+            message: "too many verification mails for this account or address; try again later"
+                .to_owned(),
+            retry_after_secs,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Mails the user a link that verifies their current address (429 past the hourly limits).
 pub async fn send_verification(state: &AppState, user: &User) -> ApiResult<()> {
+    check_verification_allowed(state, user.id, &user.email_lower)?;
+    state
+        .auth
+        .throttle
+        .record_failure(&verify_keys(user.id, &user.email_lower));
     let token = issue(state, user, VERIFY, Duration::hours(VERIFY_TTL_HOURS)).await?;
     let link = format!("{}/verify-email?token={token}", state.config.base_url());
     let lang = Lang::from_pref(user.language.as_deref());
     send_in_background(
         state,
         templates::verify_email(lang, &user.email, &user.username, &link),
+    );
+    Ok(())
+}
+
+/// Tells the owner of `email_lower` that someone tried to register with it (at most as often
+/// as reset mails).
+pub async fn mail_registration_attempt(state: &AppState, email_lower: &str) -> ApiResult<()> {
+    let key = vec![(format!("reset:{email_lower}"), RESET_MAILS)];
+    if state.auth.throttle.blocked(&key).is_some() {
+        return Ok(());
+    }
+    state.auth.throttle.record_failure(&key);
+    let Some(owner) = store::get_user_by_login(&state.db.conn, email_lower).await? else {
+        return Ok(());
+    };
+    let link = format!("{}/reset-password", state.config.base_url());
+    let lang = Lang::from_pref(owner.language.as_deref());
+    send_in_background(
+        state,
+        templates::registration_attempt(lang, &owner.email, &owner.username, &link),
     );
     Ok(())
 }

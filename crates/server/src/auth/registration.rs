@@ -46,20 +46,42 @@ fn validate_username(username: &str) -> Option<&'static str> {
     None
 }
 
-/// A deliberately plain check: one `@`, a non-empty local part, a dotted domain, no spaces.
+/// A plain address `local@domain`: the local part of letters, digits and RFC 5322's atom
+/// symbols with single dots between them (no quotes, comments or spaces), the domain of at
+/// least two labels of letters, digits and inner hyphens (internationalised letters too), the
+/// last one not all digits. Nothing a mail header could read as a second address or a field.
 pub fn validate_email(email: &str) -> Option<&'static str> {
     let valid = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && local.len() <= 64
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains("..")
-        });
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| valid_local_part(local) && valid_domain(domain));
     (!valid).then_some("is not a valid email address")
+}
+
+fn valid_local_part(local: &str) -> bool {
+    !local.is_empty()
+        && local.len() <= 64
+        && local.split('.').all(|atom| {
+            !atom.is_empty()
+                && atom
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c))
+        })
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.chars().count() <= 63
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 async fn validate_new_account(
@@ -67,7 +89,7 @@ async fn validate_new_account(
     username: &str,
     email: &str,
     password: &str,
-) -> ApiResult<NewAccount> {
+) -> ApiResult<Checked> {
     let username = username.trim().to_owned();
     let email = email.trim().to_owned();
     let mut fields = BTreeMap::new();
@@ -86,8 +108,15 @@ async fn validate_new_account(
         if name_taken && !fields.contains_key("username") {
             fields.insert("username".to_owned(), "is already taken".to_owned());
         }
-        if email_taken && !fields.contains_key("email") {
-            fields.insert("email".to_owned(), "is already registered".to_owned());
+        // A taken address is not reported (that would tell anyone which addresses have an
+        // account): when everything else is valid the caller gets the usual answer and the
+        // address's owner a mail.
+        if email_taken && fields.is_empty() {
+            return Ok(Checked::EmailTaken(NewAccount {
+                username,
+                email,
+                password: password.to_owned(),
+            }));
         }
     }
     if !fields.is_empty() {
@@ -98,11 +127,19 @@ async fn validate_new_account(
             .join("; ");
         return Err(ApiError::Validation { message, fields });
     }
-    Ok(NewAccount {
+    Ok(Checked::New(NewAccount {
         username,
         email,
         password: password.to_owned(),
-    })
+    }))
+}
+
+/// What the checks of a new account found.
+enum Checked {
+    /// All fields valid and free.
+    New(NewAccount),
+    /// All fields valid, but the address already has an account.
+    EmailTaken(NewAccount),
 }
 
 /// A fresh user row; everything not given starts empty.
@@ -206,7 +243,15 @@ pub async fn register(
             ));
         }
     };
-    let account = validate_new_account(db, &req.username, &req.email, &req.password).await?;
+    let account = match validate_new_account(db, &req.username, &req.email, &req.password).await? {
+        Checked::New(account) => account,
+        Checked::EmailTaken(account) => {
+            // The same answer (and the same password-hashing time) as a new account.
+            let shown = new_user(account, "user").await?;
+            super::recovery::mail_registration_attempt(state, &shown.email_lower).await?;
+            return Ok(shown);
+        }
+    };
     let user = new_user(account, "user").await?;
     let txn = db.begin().await?;
     let user = store::insert_user(&txn, user).await?;
@@ -250,7 +295,11 @@ pub async fn bootstrap_admin(
             ));
         }
     }
-    let account = validate_new_account(state_db, username, email, password).await?;
+    let account = match validate_new_account(state_db, username, email, password).await? {
+        Checked::New(account) => account,
+        // The operator setting up the server may be told.
+        Checked::EmailTaken(_) => return Err(ApiError::field("email", "is already registered")),
+    };
     let user = new_user(account, "admin").await?;
     let txn = state_db.begin().await?;
     let claimed =
@@ -323,8 +372,21 @@ mod tests {
             "bob@@example.com",
             "bob @x.io",
             "b@x..io",
+            "a@-x.com",
+            "a..b@x.com",
+            ".a@x.com",
+            "\"a b\"@x.com",
+            "a@x.com,b@y.com",
+            "a@x.com\r\nBcc: c@y.com",
+            "<a@x.com>",
+            "a@[127.0.0.1]",
+            "a@1.2.3.4",
+            "a(comment)@x.com",
         ] {
             assert!(validate_email(bad).is_some(), "{bad}");
+        }
+        for ok in ["o'neil@x.io", "用户@例子.中国"] {
+            assert!(validate_email(ok).is_none(), "{ok}");
         }
     }
 }

@@ -69,6 +69,11 @@ pub async fn shared(state: &AppState, token: &str) -> ApiResult<Value> {
     let share = store::get_share(&state.db.conn, &state.auth.keys.hash(token))
         .await?
         .ok_or_else(not_found)?;
+    // A disabled account's links stop working with it (and work again if it is re-enabled).
+    let owner = crate::auth::store::get_user(&state.db.conn, share.user_id).await?;
+    if !owner.is_some_and(|u| u.is_active) {
+        return Err(not_found());
+    }
     serde_json::from_str(&share.snapshot).map_err(|e| ApiError::Internal(e.into()))
 }
 

@@ -106,7 +106,7 @@ fn http(l: &Lookup<'_>) -> Result<HttpConfig, ConfigError> {
 fn llm(l: &Lookup<'_>) -> Result<crate::llm::LlmConfig, ConfigError> {
     Ok(crate::llm::LlmConfig {
         outbound_allow: match l.get("outbound_allow") {
-            Some(raw) => parse::ip_nets(&raw)?,
+            Some(raw) => parse::allow_entries(&raw)?,
             None => Vec::new(),
         },
         retries: parse::int_in(&l.required("gateway_retries")?, 0, 10)?,

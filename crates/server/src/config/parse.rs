@@ -72,6 +72,15 @@ pub(super) fn ip_nets(raw: &Raw) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         .collect()
 }
 
+pub(super) fn allow_entries(raw: &Raw) -> Result<Vec<crate::net::ssrf::AllowEntry>, ConfigError> {
+    raw.value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().map_err(|e: String| raw.error(e)))
+        .collect()
+}
+
 pub(super) fn smtp_tls(raw: &Raw) -> Result<super::SmtpTls, ConfigError> {
     match raw.value.trim().to_ascii_lowercase().as_str() {
         "starttls" => Ok(super::SmtpTls::StartTls),

@@ -231,7 +231,7 @@ pub const SETTINGS: &[Setting] = &[
         None,
         None,
         false,
-        "Comma-separated CIDRs that user-supplied outbound URLs (personal provider base URLs) may reach although private or loopback, e.g. `10.0.0.0/8`. Admin-made providers are not restricted."
+        "Comma-separated CIDR ranges (any port) or address:port entries that user-supplied outbound URLs (personal provider base URLs) may reach although private or loopback, e.g. `10.0.0.0/8,127.0.0.1:8000`. Prefer address:port: `127.0.0.1/32` opens every loopback port (Redis, PostgreSQL, this server). Admin-made providers are not restricted."
     ),
     setting!(
         "gateway_retries",

@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use ipnet::IpNet;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 use utoipa_axum::router::OpenApiRouter;
@@ -90,7 +89,9 @@ impl std::fmt::Debug for DownloadState {
 
 /// The download client: long reads, redirects (at most 5) followed only to the same host or to
 /// addresses the SSRF guard allows.
-fn download_client(allow: Vec<IpNet>) -> Result<reqwest::Client, reqwest::Error> {
+fn download_client(
+    allow: Vec<crate::net::ssrf::AllowEntry>,
+) -> Result<reqwest::Client, reqwest::Error> {
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= 5 {
             return attempt.error("too many redirects");
@@ -118,7 +119,10 @@ fn download_client(allow: Vec<IpNet>) -> Result<reqwest::Client, reqwest::Error>
 
 impl DownloadState {
     /// `concurrency` tasks at once; `allow`: the outbound allow-list for redirect targets.
-    pub fn new(concurrency: usize, allow: Vec<IpNet>) -> anyhow::Result<Self> {
+    pub fn new(
+        concurrency: usize,
+        allow: Vec<crate::net::ssrf::AllowEntry>,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             client: download_client(allow)?,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),

@@ -33,8 +33,8 @@ use crate::usage::UsageSender;
 /// Call limits from the configuration.
 #[derive(Debug, Clone)]
 pub struct LlmConfig {
-    /// Ranges user-supplied URLs may reach although not public.
-    pub outbound_allow: Vec<ipnet::IpNet>,
+    /// Ranges and address:ports user-supplied URLs may reach although not public.
+    pub outbound_allow: Vec<crate::net::ssrf::AllowEntry>,
     /// Extra attempts after the first (on the next channels).
     pub retries: u32,
     /// Longest silence between two chunks of a stream.

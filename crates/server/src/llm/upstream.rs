@@ -146,13 +146,16 @@ pub async fn send(
     target: &Target,
     wire: WireRequest,
 ) -> Result<reqwest::Response, UpstreamError> {
-    if target.guarded {
-        ssrf::check_url(&wire.url, state.outbound.allow_list())
+    let guarded = if target.guarded {
+        let url = ssrf::check_url(&wire.url, state.outbound.allow_list())
             .map_err(|e| UpstreamError::Blocked(e.to_string()))?;
-    }
+        Some(url.port_or_known_default().unwrap_or(80))
+    } else {
+        None
+    };
     let client = state
         .outbound
-        .client(target.provider_id, target.guarded)
+        .client(target.provider_id, guarded)
         .map_err(|e| UpstreamError::Connect(format!("client: {e}")))?;
     let mut builder = client.request(wire.method, &wire.url).headers(wire.headers);
     if let Some(body) = wire.body {

@@ -25,8 +25,6 @@ pub struct OutgoingMail {
     pub text: String,
     /// HTML body.
     pub html: String,
-    /// The action link in the mail, logged when mail goes to the outbox.
-    pub link: Option<String>,
 }
 
 /// Where mail goes.
@@ -124,11 +122,11 @@ impl Mailer {
                 );
                 let path = dir.join(name);
                 tokio::fs::write(&path, message.formatted()).await?;
-                // No SMTP configured: the operator needs the link to act on it.
+                // No SMTP configured. The file holds a live link (a reset link is as good as the
+                // password): the log says where it is, never what it says.
                 tracing::warn!(
                     file = %path.display(),
                     subject = %mail.subject,
-                    link = mail.link.as_deref().unwrap_or(""),
                     "no SMTP_HOST: mail written to the outbox"
                 );
             }

@@ -54,7 +54,6 @@ fn build(
         subject,
         text,
         html,
-        link: Some(link.to_owned()),
     }
 }
 
@@ -102,6 +101,31 @@ pub fn reset_password(lang: Lang, to: &str, username: &str, link: &str) -> Outgo
             "设置新密码".to_owned(),
             link,
             "如果不是你本人操作，请忽略这封邮件，你的密码不会改变。".to_owned(),
+        ),
+    }
+}
+
+/// "Someone tried to register with your address": sent instead of telling the stranger that
+/// the address has an account.
+pub fn registration_attempt(lang: Lang, to: &str, username: &str, link: &str) -> OutgoingMail {
+    match lang {
+        Lang::En => build(
+            to,
+            "Someone tried to register with your address".to_owned(),
+            format!("Hello {username},"),
+            "Someone tried to create a new LLM Manager account with this address, which already belongs to your account. No account was created.".to_owned(),
+            "Forgot your password? Reset it here".to_owned(),
+            link,
+            "If it was not you, ignore this mail: nothing changed.".to_owned(),
+        ),
+        Lang::ZhCn => build(
+            to,
+            "有人尝试用你的邮箱注册".to_owned(),
+            format!("{username}，你好："),
+            "有人尝试用此邮箱注册新的 LLM Manager 账户，但此邮箱已属于你的账户，因此没有创建新账户。".to_owned(),
+            "忘记密码？在这里重置".to_owned(),
+            link,
+            "如果不是你本人操作，请忽略这封邮件，什么都没有改变。".to_owned(),
         ),
     }
 }

@@ -8,35 +8,41 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use uuid::Uuid;
 
-use super::ssrf::{self, SsrfError};
+use super::ssrf::{self, AllowEntry, SsrfError};
 
 /// The clients of every upstream, built on first use.
 #[derive(Debug)]
 pub struct OutboundClients {
-    allow: Arc<Vec<IpNet>>,
-    clients: Mutex<HashMap<(Uuid, bool), reqwest::Client>>,
+    allow: Arc<Vec<AllowEntry>>,
+    /// By upstream, guarded or not, and (guarded) the port its URL names.
+    clients: Mutex<HashMap<(Uuid, Option<u16>), reqwest::Client>>,
 }
 
 impl OutboundClients {
-    /// `allow`: ranges admins opened for user-supplied URLs (`OUTBOUND_ALLOW`).
-    pub fn new(allow: Vec<IpNet>) -> Self {
+    /// `allow`: what admins opened for user-supplied URLs (`OUTBOUND_ALLOW`).
+    pub fn new(allow: Vec<AllowEntry>) -> Self {
         Self {
             allow: Arc::new(allow),
             clients: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Ranges open to user-supplied URLs.
-    pub fn allow_list(&self) -> &[IpNet] {
+    /// What is open to user-supplied URLs.
+    pub fn allow_list(&self) -> &[AllowEntry] {
         &self.allow
     }
 
-    /// The client for upstream `id`; `guarded` for URLs a user (not an admin) supplied.
-    pub fn client(&self, id: Uuid, guarded: bool) -> Result<reqwest::Client, reqwest::Error> {
+    /// The client for upstream `id`; `guarded: Some(port)` for URLs a user (not an admin)
+    /// supplied, naming that port (the resolver checks each address on it: a name resolving to
+    /// an address open on another port only is refused).
+    pub fn client(
+        &self,
+        id: Uuid,
+        guarded: Option<u16>,
+    ) -> Result<reqwest::Client, reqwest::Error> {
         let mut map = self
             .clients
             .lock()
@@ -44,7 +50,7 @@ impl OutboundClients {
         if let Some(c) = map.get(&(id, guarded)) {
             return Ok(c.clone());
         }
-        let client = build(guarded.then(|| self.allow.clone()))?;
+        let client = build(guarded.map(|port| (self.allow.clone(), port)))?;
         map.insert((id, guarded), client.clone());
         Ok(client)
     }
@@ -55,12 +61,11 @@ impl OutboundClients {
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.remove(&(id, true));
-        map.remove(&(id, false));
+        map.retain(|(key, _), _| *key != id);
     }
 }
 
-fn build(guard: Option<Arc<Vec<IpNet>>>) -> Result<reqwest::Client, reqwest::Error> {
+fn build(guard: Option<(Arc<Vec<AllowEntry>>, u16)>) -> Result<reqwest::Client, reqwest::Error> {
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("llm-manager/", env!("CARGO_PKG_VERSION")))
         .tcp_nodelay(true)
@@ -68,20 +73,21 @@ fn build(guard: Option<Arc<Vec<IpNet>>>) -> Result<reqwest::Client, reqwest::Err
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(256)
         .redirect(reqwest::redirect::Policy::none());
-    if let Some(allow) = guard {
-        builder = builder.dns_resolver(Arc::new(GuardedResolver { allow }));
+    if let Some((allow, port)) = guard {
+        builder = builder.dns_resolver(Arc::new(GuardedResolver { allow, port }));
     }
     builder.build()
 }
 
 /// Resolves once and refuses the whole answer if any address is forbidden.
 struct GuardedResolver {
-    allow: Arc<Vec<IpNet>>,
+    allow: Arc<Vec<AllowEntry>>,
+    port: u16,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow = self.allow.clone();
+        let (allow, port) = (self.allow.clone(), self.port);
         Box::pin(async move {
             let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
             if host == "localhost" || host.ends_with(".localhost") {
@@ -95,7 +101,7 @@ impl Resolve for GuardedResolver {
                 return Err(Box::new(SsrfError::Unresolvable(host)) as _);
             }
             for addr in &addrs {
-                ssrf::check_ip(addr.ip(), &allow).map_err(Box::new)?;
+                ssrf::check_ip(addr.ip(), port, &allow).map_err(Box::new)?;
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })

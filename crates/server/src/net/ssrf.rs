@@ -1,7 +1,10 @@
 //! The SSRF guard's rules: which URLs and addresses a user-supplied outbound URL may reach.
 //! Only `http`/`https`, no credentials in the URL, and no address outside the public internet
 //! (loopback, private, link-local and cloud metadata, CGNAT, multicast, reserved, documentation,
-//! and the IPv6 forms that embed such an IPv4 address) unless an admin allow-listed its range.
+//! and the IPv6 forms that embed such an IPv4 address) unless an admin allow-listed it
+//! (`OUTBOUND_ALLOW`): a range with any port (`10.0.0.0/8`) or one address and port
+//! (`127.0.0.1:8000`, `[::1]:8000`), so that opening one local model server does not open every
+//! other loopback service (Redis, PostgreSQL, this server).
 //! URL parsing follows the WHATWG rules browsers use, so `http://2130706433/`, `http://0x7f.1/`
 //! and `http://127.1/` are all read as 127.0.0.1 before the check.
 
@@ -33,9 +36,65 @@ pub enum SsrfError {
     Unresolvable(String),
 }
 
+/// One `OUTBOUND_ALLOW` entry: addresses, and the one port they are open on (any without).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowEntry {
+    /// The addresses.
+    pub net: IpNet,
+    /// The port, or any.
+    pub port: Option<u16>,
+}
+
+impl AllowEntry {
+    /// Whether `ip:port` is open.
+    pub fn covers(&self, ip: IpAddr, port: u16) -> bool {
+        self.net.contains(&ip) && self.port.is_none_or(|p| p == port)
+    }
+}
+
+impl std::str::FromStr for AllowEntry {
+    type Err = String;
+
+    /// `10.0.0.0/8`, `10.1.2.3`, `10.1.2.3:8000`, `::1`, `[::1]:8000`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Ok(net) = s.parse::<IpNet>() {
+            return Ok(Self { net, port: None });
+        }
+        if let Ok(ip) = s.parse::<IpAddr>() {
+            return Ok(Self {
+                net: IpNet::from(ip),
+                port: None,
+            });
+        }
+        match s.parse::<std::net::SocketAddr>() {
+            Ok(addr) if addr.port() != 0 => Ok(Self {
+                net: IpNet::from(addr.ip()),
+                port: Some(addr.port()),
+            }),
+            _ => Err(format!(
+                "`{s}` is not a CIDR range, an IP address or an address:port (names are not accepted: the address is what is checked)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for AllowEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (
+            self.port,
+            self.net.prefix_len() == self.net.max_prefix_len(),
+        ) {
+            (Some(port), _) => write!(f, "{}", std::net::SocketAddr::new(self.net.addr(), port)),
+            (None, true) => write!(f, "{}", self.net.addr()),
+            (None, false) => write!(f, "{}", self.net),
+        }
+    }
+}
+
 /// Parses and checks a URL's form (scheme, credentials, literal addresses, local names). Names
 /// are checked again when they are resolved, at connection time.
-pub fn check_url(raw: &str, allow: &[IpNet]) -> Result<Url, SsrfError> {
+pub fn check_url(raw: &str, allow: &[AllowEntry]) -> Result<Url, SsrfError> {
     let url = Url::parse(raw.trim()).map_err(|e| SsrfError::Invalid(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(SsrfError::Scheme);
@@ -43,10 +102,11 @@ pub fn check_url(raw: &str, allow: &[IpNet]) -> Result<Url, SsrfError> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(SsrfError::Credentials);
     }
+    let port = url.port_or_known_default().unwrap_or(80);
     match url.host() {
         None => return Err(SsrfError::Invalid("no host".to_owned())),
-        Some(Host::Ipv4(ip)) => check_ip(IpAddr::V4(ip), allow)?,
-        Some(Host::Ipv6(ip)) => check_ip(IpAddr::V6(ip), allow)?,
+        Some(Host::Ipv4(ip)) => check_ip(IpAddr::V4(ip), port, allow)?,
+        Some(Host::Ipv6(ip)) => check_ip(IpAddr::V6(ip), port, allow)?,
         Some(Host::Domain(name)) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
             if name == "localhost" || name.ends_with(".localhost") || name.is_empty() {
@@ -57,9 +117,9 @@ pub fn check_url(raw: &str, allow: &[IpNet]) -> Result<Url, SsrfError> {
     Ok(url)
 }
 
-/// Refuses an address outside the public internet unless `allow` covers it.
-pub fn check_ip(ip: IpAddr, allow: &[IpNet]) -> Result<(), SsrfError> {
-    if allow.iter().any(|net| net.contains(&ip)) {
+/// Refuses an address outside the public internet unless `allow` covers it on `port`.
+pub fn check_ip(ip: IpAddr, port: u16, allow: &[AllowEntry]) -> Result<(), SsrfError> {
+    if allow.iter().any(|entry| entry.covers(ip, port)) {
         return Ok(());
     }
     if is_public(ip) {
@@ -211,9 +271,28 @@ mod tests {
 
     #[test]
     fn an_allow_list_opens_exactly_its_ranges() {
-        let allow: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let allow: Vec<AllowEntry> = vec!["10.0.0.0/8".parse().unwrap()];
         assert!(check_url("http://10.9.8.7/", &allow).is_ok());
         assert!(check_url("http://192.168.0.1/", &allow).is_err());
-        assert!(check_ip("10.0.0.1".parse().unwrap(), &allow).is_ok());
+        assert!(check_ip("10.0.0.1".parse().unwrap(), 6379, &allow).is_ok());
+    }
+
+    #[test]
+    fn an_address_and_port_opens_that_port_only() {
+        let allow: Vec<AllowEntry> = ["127.0.0.1:8000", "[::1]:9000"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert!(check_url("http://127.0.0.1:8000/v1", &allow).is_ok());
+        assert!(check_url("http://127.0.0.1:6379/", &allow).is_err());
+        assert!(check_url("http://127.0.0.1/", &allow).is_err());
+        assert!(check_url("http://[::1]:9000/", &allow).is_ok());
+        assert!(check_ip("127.0.0.1".parse().unwrap(), 5432, &allow).is_err());
+        assert_eq!(allow[0].to_string(), "127.0.0.1:8000");
+        assert_eq!(allow[1].to_string(), "[::1]:9000");
+        assert!("llm.internal:8000".parse::<AllowEntry>().is_err());
+        assert!("127.0.0.1:0".parse::<AllowEntry>().is_err());
+        let any: AllowEntry = "10.1.2.3".parse().unwrap();
+        assert_eq!((any.to_string(), any.port), ("10.1.2.3".to_owned(), None));
     }
 }

@@ -112,8 +112,9 @@ async fn check_personal_url(state: &AppState, base_url: &str) -> ApiResult<()> {
                 ssrf::SsrfError::Unresolvable(host.to_owned()).to_string(),
             ));
         }
+        let port = url.port_or_known_default().unwrap_or(80);
         for a in addrs {
-            ssrf::check_ip(a.ip(), allow)
+            ssrf::check_ip(a.ip(), port, allow)
                 .map_err(|e| ApiError::field("base_url", e.to_string()))?;
         }
     }

@@ -189,4 +189,27 @@ on_both_databases! {
         let metrics = app.get("/metrics").await.text().await.unwrap();
         assert!(metrics.contains("llm_manager_http_connections_refused_total 1"), "{metrics}");
     }
+
+    async fn an_allowed_address_and_port_opens_that_port_and_no_other(backend: Backend) {
+        let fake = FakeLlm::start().await.unwrap();
+        let port = fake.addr().port();
+        let app = TestApp::spawn_with(backend, |c| {
+            c.gateway.outbound_allow = vec![format!("127.0.0.1:{port}").parse().unwrap()];
+        }).await;
+        let user = app.user("paula").await;
+        let provider = |base_url: String| json!({"name": format!("P {base_url}"), "kind": "openai_compatible",
+            "base_url": base_url, "api_key": "sk-paula-000000000000", "models": ["fake-model"]});
+        let res = app.send_as(&user.access_token, Method::POST, "/api/providers", Some(provider(fake.openai_base()))).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let key = api_key(&app, &user, json!({"name": "k"})).await;
+        let res = crate::llm::v1(&app, &key, Method::POST, "/v1/chat/completions", Some(crate::llm::chat("fake-model", "x", false))).await;
+        assert_eq!(res.status(), 200);
+        // The same address on another port (here: this server's own) stays closed.
+        for other in [format!("http://127.0.0.1:{}/v1", app.addr.port()), "http://127.0.0.1:6379/v1".to_owned()] {
+            let res = app.send_as(&user.access_token, Method::POST, "/api/providers", Some(provider(other.clone()))).await;
+            let (status, body) = json_of(res).await;
+            assert_eq!(status, 422, "{other}: {body}");
+            assert!(body["error"]["message"].as_str().unwrap().contains("127.0.0.1"), "{body}");
+        }
+    }
 }

@@ -34,6 +34,7 @@ mod errors;
 mod files;
 mod gateway;
 mod hardening;
+mod hardening_accounts;
 mod lifecycle;
 mod limits;
 mod limits_edit;

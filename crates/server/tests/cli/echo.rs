@@ -2,7 +2,8 @@
 //! provided: …"), in every wire format, on every path that relays an upstream's error: `/v1`
 //! streamed (an error event mid-stream) and not (a 2xx error object, an error status), the web
 //! chat streamed and not with its stored reply, exports and the admin's message viewer, and a
-//! provider test. The key reaches no response, no log line and no byte of the database.
+//! provider test. The key reaches no response, no log line and no byte of the database; nor
+//! does a password-reset link written to the outbox reach the log.
 
 use fake_llm::{Behaviour, FakeConfig, FakeLlm};
 use reqwest::Method;
@@ -167,8 +168,26 @@ async fn an_upstream_echoing_its_key_never_gets_it_to_a_caller_a_row_or_the_log(
         .await;
     assert_eq!(all.status, 200, "{}", all.body);
     assert!(all.body.contains("[redacted]"), "{}", all.body);
+    // Without SMTP a reset mail goes to the outbox; the log says so, never with the live link.
+    let reset = http
+        .call(
+            Method::POST,
+            "/api/auth/password/reset",
+            None,
+            Some(json!({"email": "root@example.com"})),
+        )
+        .await;
+    assert_eq!(reset.status, 202);
+    for _ in 0..100 {
+        if std::fs::read_dir(dir.path().join("data/outbox")).is_ok_and(|d| d.count() > 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let (status, logs) = server.stop().await;
     assert!(status.success(), "{status}");
+    assert!(logs.contains("mail written to the outbox"), "{logs}");
+    assert!(!logs.contains("token="), "a live link reached the log");
 
     // The keys did reach the upstream (so it had something to echo)...
     let requests = fake.requests();
