@@ -66,10 +66,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/monitor", crate::monitor::router())
         .nest("/llm", crate::chat::router())
         .nest("/share", crate::chat::share_router());
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::root_router())
         .nest("/api", api)
-        .split_for_parts()
+        .split_for_parts();
+    (router, http::openapi::finish(doc))
 }
 
 /// The complete application router for `state`: every feature, the OpenAPI document, the

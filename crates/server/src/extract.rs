@@ -35,6 +35,10 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(bytes_rejection)?;
+        // Every body this API takes is an object (serde would also read a struct from an array).
+        if bytes.trim_ascii_start().first().is_some_and(|b| *b != b'{') {
+            return Err(ApiError::field("body", "must be a JSON object"));
+        }
         parse_json(&bytes).map(AppJson)
     }
 }
@@ -93,18 +97,34 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             fields: BTreeMap::from([("body".to_owned(), NUL_MESSAGE.to_owned())]),
         });
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => data_error(&path, &inner.to_string()),
-            _ => ApiError::BadRequest(format!("malformed JSON body: {inner}")),
-        }
-    })?;
-    de.end()
+    let mut doc: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?;
-    Ok(value)
+    integral_numbers(&mut doc);
+    serde_path_to_error::deserialize(doc).map_err(|err| {
+        let path = err.path().to_string();
+        data_error(&path, &err.into_inner().to_string())
+    })
+}
+
+/// JSON has one number type: `1000.0` is the integer 1000 (as JSON Schema says), so a
+/// number with no fraction, exactly representable, reads as an integer wherever one is asked.
+fn integral_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9_007_199_254_740_992.0
+            {
+                // Integral and below 2^53: the conversion is exact.
+                let i = f as i64;
+                *v = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 /// A 422 naming the field (`.` is the whole document), with serde's position suffix removed.
@@ -219,6 +239,9 @@ where
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// The highest page number asked for.
+pub const MAX_PAGE: u64 = 1_000_000_000;
+
 /// A checked page request: page ≥ 1, size within bounds, and an offset that fits in the
 /// databases' signed 64-bit `OFFSET` (a huge `page` is a 422 naming it, never an overflow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +261,16 @@ impl PageRequest {
         max: u64,
     ) -> Result<Self, crate::error::ApiError> {
         let page = page.unwrap_or(1).max(1);
-        let per_page = per_page.unwrap_or(default).clamp(1, max);
+        if page > MAX_PAGE {
+            return Err(crate::error::ApiError::field("page", "is too large"));
+        }
+        let per_page = per_page.unwrap_or(default);
+        if !(1..=max).contains(&per_page) {
+            return Err(crate::error::ApiError::field(
+                "per_page",
+                format!("must be 1 to {max}"),
+            ));
+        }
         let fits = (page - 1)
             .checked_mul(per_page)
             .is_some_and(|o| i64::try_from(o).is_ok());
@@ -272,6 +304,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn integral_floats_read_as_integers_and_fractions_stay() -> Result<(), ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Limits {
+            rpm: u64,
+            temperature: f64,
+        }
+        let l: Limits = parse_json(br#"{"rpm": 1000.0, "temperature": 1.0}"#)?;
+        assert_eq!((l.rpm, l.temperature), (1000, 1.0));
+        assert!(parse_json::<Limits>(br#"{"rpm": 1000.5, "temperature": 1}"#).is_err());
+        Ok(())
+    }
+
+    #[test]
     fn escaped_nuls_are_found_and_escaped_backslashes_are_not() {
         assert!(json_has_nul(br#"{"a":"x\u0000y"}"#));
         assert!(json_has_nul(br#"{"a":"\\\u0000"}"#));
@@ -283,12 +328,9 @@ mod tests {
     fn a_page_far_out_is_refused_not_overflowed() {
         let p = PageRequest::new(Some(3), Some(20), 50, 100).unwrap();
         assert_eq!(p.offset(), 40);
-        assert_eq!(
-            PageRequest::new(None, Some(1000), 50, 100)
-                .unwrap()
-                .per_page,
-            100
-        );
+        assert!(PageRequest::new(None, Some(1000), 50, 100).is_err());
+        assert!(PageRequest::new(None, Some(0), 50, 100).is_err());
+        assert_eq!(PageRequest::new(None, None, 50, 100).unwrap().per_page, 50);
         assert!(PageRequest::new(Some(u64::MAX), Some(100), 50, 100).is_err());
     }
 

@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::types::{
-    AuditPage, AuditQuery, CreateInviteRequest, ExportQuery, InviteResponse, ListUsersQuery,
-    RegistrationSettings, UpdateUserRequest, UserPage,
+    AuditEventResponse, AuditPage, AuditQuery, CreateInviteRequest, ExportQuery, InviteResponse,
+    ListUsersQuery, Page, RegistrationSettings, UpdateUserRequest, UserPage,
 };
 use super::{registration, service};
 use crate::auth::extract::{AdminUser, Client};
@@ -19,7 +19,7 @@ use crate::state::AppState;
 /// Search and page through users.
 #[utoipa::path(get, path = "/users", tag = "admin", params(ListUsersQuery),
     responses(
-        (status = 200, description = "A page of users", body = UserPage),
+        (status = 200, description = "A page of users", body = Page<UserResponse>),
         (status = 403, description = "Not an admin", body = ErrorBody),
     ))]
 pub async fn get_users(
@@ -119,7 +119,7 @@ pub async fn get_users_export(
 
 /// Read the audit log (logins, failures, role changes, deletions…), newest first.
 #[utoipa::path(get, path = "/audit-log", tag = "admin", params(AuditQuery),
-    responses((status = 200, description = "A page of events", body = AuditPage)))]
+    responses((status = 200, description = "A page of events", body = Page<AuditEventResponse>)))]
 pub async fn get_audit_log(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,

@@ -9,32 +9,25 @@ use crate::auth::types::UserResponse;
 
 /// Query of `GET /api/admin/users`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListUsersQuery {
     /// Search username, email and display name.
     pub q: Option<String>,
     /// `admin`, `user` or `guest`.
+    #[param(pattern = "^(admin|user|guest)$")]
     pub role: Option<String>,
     /// `true`: enabled accounts only; `false`: disabled only.
     pub active: Option<bool>,
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     /// Items per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
-/// A page of items.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Page<T> {
-    /// Items on this page.
-    pub items: Vec<T>,
-    /// Items matching in all.
-    pub total: u64,
-    /// This page's number.
-    pub page: u64,
-    /// Page size.
-    pub per_page: u64,
-}
+pub use crate::chat::types::Page;
 
 /// A page of users.
 pub type UserPage = Page<UserResponse>;
@@ -44,6 +37,7 @@ pub type UserPage = Page<UserResponse>;
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// New role: `admin`, `user` or `guest`.
+    #[schema(pattern = "^(admin|user|guest)$")]
     pub role: Option<String>,
     /// Enable or disable the account; disabling ends its sessions at once.
     pub is_active: Option<bool>,
@@ -54,14 +48,17 @@ pub struct UpdateUserRequest {
 
 /// Query of `GET /api/admin/users/export`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `csv` or `json`.
+    #[param(pattern = "^(csv|json)$")]
     pub format: String,
 }
 
 /// Query of `GET /api/admin/audit-log`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Exact action (`auth.login_failed`) or a prefix ending in `.` (`admin.`).
@@ -71,8 +68,10 @@ pub struct AuditQuery {
     /// Target id.
     pub target_id: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     /// Items per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -106,6 +105,7 @@ pub type AuditPage = Page<AuditEventResponse>;
 #[serde(deny_unknown_fields)]
 pub struct RegistrationSettings {
     /// `open`, `invite_only` or `closed`.
+    #[schema(pattern = "^(open|invite_only|closed)$")]
     pub registration_mode: String,
 }
 
@@ -116,6 +116,7 @@ pub struct CreateInviteRequest {
     /// Only this address may use the invitation.
     pub email: Option<String>,
     /// Days until it expires (1–90, default 7).
+    #[schema(minimum = 1, maximum = 90)]
     pub expires_in_days: Option<i64>,
 }
 

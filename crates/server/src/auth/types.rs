@@ -12,10 +12,12 @@ use super::store::{Session, User};
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3–32 characters: letters, digits, `_`, `-`, `.`; unique regardless of case.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
     /// A valid, unused email address.
     pub email: String,
     /// At least 8 characters, not a common password.
+    #[schema(min_length = 8)]
     pub password: String,
     /// Invitation code; required when registration is invite-only.
     pub invite_code: Option<String>,
@@ -179,6 +181,7 @@ pub struct ChangePasswordRequest {
 
 /// One login session in `GET /api/auth/sessions`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = LoginSessionResponse)]
 pub struct SessionResponse {
     /// Id (for `DELETE /api/auth/sessions/{id}`).
     pub id: Uuid,

@@ -12,6 +12,7 @@ use super::store;
 #[serde(deny_unknown_fields)]
 pub struct ChatRequestBody {
     /// The user's message.
+    #[schema(pattern = "\\S")]
     pub message: String,
     /// Continue this session (absent: a new one).
     pub session_id: Option<Uuid>,
@@ -38,6 +39,7 @@ pub struct RegenerateBody {
 #[serde(deny_unknown_fields)]
 pub struct EditMessageBody {
     /// New text of the user message.
+    #[schema(min_length = 1, max_length = 100000)]
     pub content: String,
     /// Stream the answer.
     pub stream: Option<bool>,
@@ -173,11 +175,14 @@ pub struct UpdateSessionBody {
 
 /// Paging and filters of the session list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SessionQuery {
     /// Page (from 1).
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     /// Items per page (1–100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
     /// Full-text search in titles and messages.
     pub q: Option<String>,
@@ -187,13 +192,16 @@ pub struct SessionQuery {
 
 /// Paging of the messages of a session.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MessageQuery {
     /// Session.
     pub session_id: Uuid,
     /// Page (from 1).
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     /// Items per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -248,6 +256,10 @@ pub struct PersonaResponse {
 #[serde(deny_unknown_fields)]
 pub struct PersonaBody {
     /// Name (1–64).
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+    )]
     pub name: String,
     /// One line (≤ 500).
     pub description: Option<String>,
@@ -289,9 +301,11 @@ pub struct ShareResponse {
 
 /// Export format.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `md` or `json`.
+    #[param(pattern = "^(md|json)$")]
     pub format: Option<String>,
 }
 

@@ -72,11 +72,15 @@ async fn authenticate(state: &AppState, headers: &HeaderMap, uri: &Uri) -> ApiRe
 /// Upgrades to the chat WebSocket.
 pub async fn get_ws(
     State(state): State<AppState>,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
     headers: HeaderMap,
     uri: Uri,
 ) -> ApiResult<Response> {
+    // Who is asking comes first: without credentials the answer is 401, upgrade or not.
     let ctx = authenticate(&state, &headers, &uri).await?;
+    let ws = ws.map_err(|e| {
+        ApiError::BadRequest(format!("this is the chat WebSocket: {}", e.body_text()))
+    })?;
     Ok(ws
         .max_message_size(MAX_FRAME)
         .on_upgrade(move |socket| serve(state, ctx, socket)))

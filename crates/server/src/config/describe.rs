@@ -140,10 +140,6 @@ impl Config {
                 self.http.request_timeout.as_secs().to_string(),
             ),
             (
-                "SHUTDOWN_TIMEOUT_SECS",
-                self.http.shutdown_timeout.as_secs().to_string(),
-            ),
-            (
                 "HEADER_READ_TIMEOUT_SECS",
                 self.http.header_read_timeout.as_secs().to_string(),
             ),
@@ -151,6 +147,10 @@ impl Config {
             (
                 "MAX_CONNECTIONS_PER_IP",
                 self.http.max_connections_per_ip.to_string(),
+            ),
+            (
+                "SHUTDOWN_TIMEOUT_SECS",
+                self.http.shutdown_timeout.as_secs().to_string(),
             ),
         ]
     }

@@ -61,7 +61,7 @@ pub async fn get_deployments(
 }
 
 /// One deployment: status, port, pid, restarts, last error.
-#[utoipa::path(get, path = "/{id}", tag = "deployments",
+#[utoipa::path(get, path = "/{id}", tag = "deployments", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "The deployment", body = DeploymentView),
         (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn get_deployment(
@@ -74,7 +74,7 @@ pub async fn get_deployment(
 }
 
 /// Stops a deployment and deletes it with its route.
-#[utoipa::path(delete, path = "/{id}", tag = "deployments",
+#[utoipa::path(delete, path = "/{id}", tag = "deployments", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn delete_deployment(
     State(state): State<AppState>,
@@ -87,7 +87,7 @@ pub async fn delete_deployment(
 }
 
 /// Starts a deployment (a failed one too).
-#[utoipa::path(post, path = "/{id}/start", tag = "deployments",
+#[utoipa::path(post, path = "/{id}/start", tag = "deployments", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "Starting", body = DeploymentView), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn post_start(
     State(state): State<AppState>,
@@ -98,7 +98,7 @@ pub async fn post_start(
 }
 
 /// Stops a deployment: SIGTERM, SIGKILL after ten seconds; its route closes.
-#[utoipa::path(post, path = "/{id}/stop", tag = "deployments",
+#[utoipa::path(post, path = "/{id}/stop", tag = "deployments", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "Stopped", body = DeploymentView), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn post_stop(
     State(state): State<AppState>,
@@ -109,7 +109,7 @@ pub async fn post_stop(
 }
 
 /// Stops and starts a deployment.
-#[utoipa::path(post, path = "/{id}/restart", tag = "deployments",
+#[utoipa::path(post, path = "/{id}/restart", tag = "deployments", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "Starting", body = DeploymentView), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn post_restart(
     State(state): State<AppState>,
@@ -121,7 +121,7 @@ pub async fn post_restart(
 
 /// The process's output: the last lines, or (`follow=true`) those and every new one as
 /// server-sent events (`event: line`).
-#[utoipa::path(get, path = "/{id}/logs", tag = "deployments", params(LogsQuery),
+#[utoipa::path(get, path = "/{id}/logs", tag = "deployments", params(("id" = Uuid, Path, description = "Id"), LogsQuery),
     responses((status = 200, description = "Lines", body = LogsResponse), (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn get_logs(
     State(state): State<AppState>,

@@ -12,11 +12,13 @@ use super::store::DeploymentRow;
 #[serde(deny_unknown_fields)]
 pub struct CreateDeploymentRequest {
     /// Unique; also the model id clients ask for (`a-z`, `0-9`, `.`, `_`, `-`).
+    #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
     pub name: String,
     /// A model of the local registry.
     pub model_id: Uuid,
     /// `builtin` (the engine in this binary), `llama_cpp`, `vllm`, `sglang` (their servers,
     /// by template) or `custom` (a command template).
+    #[schema(pattern = "^(builtin|llama_cpp|vllm|sglang|custom|ollama)$")]
     pub backend: String,
     /// For `custom`: the command line, program first, with `{model_path}`, `{port}`, `{ctx}`,
     /// `{name}`, `{parallel}`, `{threads}` placeholders.
@@ -150,6 +152,7 @@ impl From<DeploymentRow> for DeploymentView {
 
 /// Query of `GET /api/deployments/{id}/logs`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogsQuery {
     /// Lines from the end (default 200, at most 2000).

@@ -54,7 +54,7 @@ pub async fn get_downloads(
 }
 
 /// One download.
-#[utoipa::path(get, path = "/{id}", tag = "models",
+#[utoipa::path(get, path = "/{id}", tag = "models", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "The download", body = DownloadView),
         (status = 404, description = "No such download", body = ErrorBody)))]
 pub async fn get_download(
@@ -66,7 +66,7 @@ pub async fn get_download(
 }
 
 /// Pauses a download; its partial files are kept.
-#[utoipa::path(post, path = "/{id}/pause", tag = "models",
+#[utoipa::path(post, path = "/{id}/pause", tag = "models", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "Paused", body = DownloadView),
         (status = 409, description = "Not pending or running", body = ErrorBody)))]
 pub async fn post_pause(
@@ -78,7 +78,7 @@ pub async fn post_pause(
 }
 
 /// Resumes a paused or failed download from where it stopped.
-#[utoipa::path(post, path = "/{id}/resume", tag = "models",
+#[utoipa::path(post, path = "/{id}/resume", tag = "models", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "Resumed", body = DownloadView),
         (status = 409, description = "Not paused or failed", body = ErrorBody)))]
 pub async fn post_resume(
@@ -90,7 +90,7 @@ pub async fn post_resume(
 }
 
 /// Cancels a download and removes its files.
-#[utoipa::path(post, path = "/{id}/cancel", tag = "models",
+#[utoipa::path(post, path = "/{id}/cancel", tag = "models", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "Cancelled", body = DownloadView),
         (status = 409, description = "Already completed or cancelled", body = ErrorBody)))]
 pub async fn post_cancel(

@@ -31,6 +31,7 @@ pub mod status {
 pub struct CreateDownloadRequest {
     /// `huggingface`, `modelscope`, `ollama` (the registry, into `MODELS_DIR`) or
     /// `ollama_daemon` (pulled by the daemon at `OLLAMA_HOST`, which keeps the files).
+    #[schema(pattern = "^(huggingface|modelscope|ollama|ollama_daemon)$")]
     pub source: String,
     /// `owner/name` (Hugging Face, ModelScope).
     pub repo: Option<String>,

@@ -2,6 +2,7 @@
 //! response shapes, and the streaming writer. Every model call goes through the pipeline in
 //! [`crate::llm`].
 
+pub mod doc;
 pub mod error;
 pub mod openai;
 pub mod relay;

@@ -3,6 +3,7 @@
 //! errors under `/api` into the JSON error envelope.
 
 pub mod metrics;
+pub mod openapi;
 pub mod serve;
 
 use std::any::Any;

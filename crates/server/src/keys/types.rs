@@ -10,6 +10,10 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     /// Label, 1–64 characters.
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+    )]
     pub name: String,
     /// When the key stops working (RFC 3339, in the future).
     pub expires_at: Option<DateTime<Utc>>,
@@ -17,18 +21,23 @@ pub struct CreateKeyRequest {
     pub models: Option<Vec<String>>,
     /// The key's budget window (`day`, `month`, `total`), as in `PUT /api/keys/{id}/quota`.
     #[serde(default)]
+    #[schema(pattern = "^(day|month|total)$")]
     pub period: Option<String>,
     /// The key's budget in cost (decimal string).
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
     pub max_cost: Option<String>,
     /// The key's budget in tokens.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub max_tokens: Option<u64>,
     /// The key's requests per minute.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub rpm: Option<u64>,
     /// The key's tokens per minute.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub tpm: Option<u64>,
 }
 
@@ -56,6 +65,10 @@ impl CreateKeyRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateKeyRequest {
     /// Label, 1–64 characters.
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+    )]
     pub name: Option<String>,
     /// When the key stops working (RFC 3339, in the future).
     #[serde(default, deserialize_with = "crate::extract::double_option")]
@@ -66,22 +79,27 @@ pub struct UpdateKeyRequest {
     #[schema(value_type = Option<Vec<String>>)]
     pub models: Option<Option<Vec<String>>>,
     /// Budget window (`day`, `month`, `total`).
+    #[schema(pattern = "^(day|month|total)$")]
     pub period: Option<String>,
     /// Budget in cost (decimal string).
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
     pub max_cost: Option<Option<String>>,
     /// Budget in tokens.
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<u64>)]
+    #[schema(minimum = 1)]
     pub max_tokens: Option<Option<u64>>,
     /// Requests per minute.
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<u64>)]
+    #[schema(minimum = 1)]
     pub rpm: Option<Option<u64>>,
     /// Tokens per minute.
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<u64>)]
+    #[schema(minimum = 1)]
     pub tpm: Option<Option<u64>>,
 }
 

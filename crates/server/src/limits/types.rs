@@ -9,18 +9,23 @@ use utoipa::ToSchema;
 pub struct LimitBody {
     /// Budget window: `day`, `month` or `total` (UTC; default `day`).
     #[serde(default)]
+    #[schema(pattern = "^(day|month|total)$")]
     pub period: Option<String>,
     /// Budget in the price table's currency, as a decimal string (e.g. `"0.05"`).
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
     pub max_cost: Option<String>,
     /// Budget in tokens (prompt + completion).
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub max_tokens: Option<u64>,
     /// Requests per minute.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub rpm: Option<u64>,
     /// Tokens per minute.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub tpm: Option<u64>,
 }
 

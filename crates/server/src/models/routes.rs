@@ -76,7 +76,7 @@ pub async fn get_models(
 }
 
 /// Deletes a model and (unless it was imported in place) its files.
-#[utoipa::path(delete, path = "/{id}", tag = "models",
+#[utoipa::path(delete, path = "/{id}", tag = "models", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 204, description = "Deleted"),
         (status = 404, description = "No such model", body = ErrorBody)))]
 pub async fn delete_model(

@@ -10,9 +10,11 @@ use super::store::ModelRow;
 
 /// `GET /api/models/search`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// `huggingface`, `modelscope` or `ollama`.
+    #[param(pattern = "^(huggingface|modelscope|ollama)$")]
     pub source: String,
     /// What to look for (for Ollama: the model name, e.g. `qwen2.5:0.5b`).
     #[serde(default)]
@@ -20,14 +22,17 @@ pub struct SearchQuery {
     /// Only repositories with GGUF files (default true).
     pub gguf: Option<bool>,
     /// At most this many results (1-100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 
 /// `GET /api/models/files`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FilesQuery {
     /// `huggingface`, `modelscope` or `ollama`.
+    #[param(pattern = "^(huggingface|modelscope|ollama)$")]
     pub source: String,
     /// `owner/name` (or the Ollama model).
     pub repo: String,
@@ -64,6 +69,7 @@ pub struct FilesResponse {
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// Absolute path of a GGUF file under `MODELS_DIR` or a `MODELS_IMPORT_DIRS` directory.
+    #[schema(pattern = "^/")]
     pub path: String,
 }
 

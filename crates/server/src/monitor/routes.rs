@@ -120,7 +120,7 @@ pub async fn get_events(
 }
 
 /// A deployment's process: its last sample and the last hour.
-#[utoipa::path(get, path = "/deployments/{id}", tag = "monitor",
+#[utoipa::path(get, path = "/deployments/{id}", tag = "monitor", params(("id" = Uuid, Path, description = "Id")),
     responses((status = 200, description = "The deployment's process", body = DeploymentMonitor),
         (status = 404, description = "No such deployment", body = ErrorBody)))]
 pub async fn get_deployment(

@@ -86,7 +86,7 @@ pub async fn get_callback(
     let secure = crate::auth::routes::is_https(&state, &headers);
     let flow = header_cookie(&headers, FLOW_COOKIE);
     let result = match (q.error, q.code, q.state) {
-        (Some(err), _, _) => Err(ApiError::Unauthorized(format!("the provider said: {err}"))),
+        (Some(err), _, _) => Err(ApiError::Unauthorized(provider_refusal(&err))),
         (None, Some(code), Some(st)) => {
             service::callback(&state, &slug, flow.as_deref(), &code, &st, &client).await
         }
@@ -113,6 +113,20 @@ pub async fn get_callback(
     };
     append_cookie(&mut res, FLOW_COOKIE, "", 0, true, secure);
     res
+}
+
+/// What to show (and log) of a provider's `error` parameter: an RFC 6749 error code such as
+/// `access_denied` as it is, anything else not at all (the text comes from the address bar,
+/// so whoever made the link chose it).
+fn provider_refusal(err: &str) -> String {
+    let is_code = !err.is_empty()
+        && err.len() <= 64
+        && err.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if is_code {
+        format!("the provider refused the sign-in ({err})")
+    } else {
+        "the provider refused the sign-in".to_owned()
+    }
 }
 
 fn header_cookie(headers: &HeaderMap, name: &str) -> Option<String> {

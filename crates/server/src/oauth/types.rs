@@ -8,8 +8,10 @@ use uuid::Uuid;
 /// `POST /api/admin/oauth-providers`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateOAuthProviderRequest)]
 pub struct CreateProviderRequest {
     /// URL name: 2–32 of `a-z`, `0-9`, `-`.
+    #[schema(pattern = "^[a-z0-9-]{2,32}$")]
     pub slug: String,
     /// `oidc` (any OpenID Connect issuer, by discovery), `google` or `github`.
     pub kind: String,
@@ -29,6 +31,7 @@ pub struct CreateProviderRequest {
 
 /// A provider as admins see it (no secret).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = OAuthProviderResponse)]
 pub struct ProviderResponse {
     /// Id.
     pub id: Uuid,
@@ -63,6 +66,7 @@ pub struct PublicProvider {
 
 /// Query of `/api/auth/oauth/{slug}/start`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StartQuery {
     /// Where to go after signing in (a path on this site).
@@ -73,6 +77,7 @@ pub struct StartQuery {
 
 /// Query of the callback.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// Authorization code.
     pub code: Option<String>,

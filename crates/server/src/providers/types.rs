@@ -27,9 +27,16 @@ pub struct DefaultParams {
 #[serde(deny_unknown_fields)]
 pub struct CreateProviderRequest {
     /// Display name, 1–64 characters, unique per owner.
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+    )]
     pub name: String,
     /// `openai`, `azure_openai`, `openrouter`, `anthropic`, `gemini`, `ollama` or
     /// `openai_compatible`.
+    #[schema(
+        pattern = "^(openai|azure_openai|openrouter|anthropic|gemini|ollama|openai_compatible)$"
+    )]
     pub kind: String,
     /// Base URL (default from the kind; required for `azure_openai` and `openai_compatible`).
     pub base_url: Option<String>,
@@ -60,6 +67,10 @@ pub struct CreateProviderRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProviderRequest {
     /// Display name.
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+    )]
     pub name: Option<String>,
     /// Base URL.
     pub base_url: Option<String>,

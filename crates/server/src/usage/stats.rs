@@ -13,15 +13,20 @@ use crate::state::AppState;
 
 /// `GET /api/admin/statistics` filters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// `day` (default), `model`, `user`, `provider` or `key`.
+    #[param(pattern = "^(day|model|user|provider|key)$")]
     pub group_by: Option<String>,
     /// First day (`YYYY-MM-DD`, UTC; default 29 days before `to`).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<String>,
     /// Last day, included (default today).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 

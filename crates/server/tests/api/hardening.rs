@@ -212,4 +212,18 @@ on_both_databases! {
             assert!(body["error"]["message"].as_str().unwrap().contains("127.0.0.1"), "{body}");
         }
     }
+
+    async fn a_forged_oauth_error_reaches_neither_the_login_page_nor_the_log(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        for (error, shown) in [("FORGED%20LOG%20LINE%0Aadmin%20logged%20in", None), ("access_denied", Some("access_denied"))] {
+            let res = app.get(&format!("/api/auth/oauth/no-such-slug/callback?error={error}")).await;
+            assert_eq!(res.status(), 303);
+            let to = res.headers()["location"].to_str().unwrap().to_owned();
+            assert!(to.starts_with("/login?error=the+provider+refused+the+sign-in"), "{to}");
+            assert!(!to.contains("FORGED"), "{to}");
+            if let Some(code) = shown {
+                assert!(to.contains(code), "{to}");
+            }
+        }
+    }
 }

@@ -27,8 +27,10 @@ pub struct GuestSettings {
     /// The model guests talk to (served by a shared provider).
     pub model: Option<String>,
     /// Replies per client IP per hour (1–10000).
+    #[schema(minimum = 1, maximum = 10000)]
     pub requests_per_hour: u32,
     /// Longest guest message, in characters (1–20000).
+    #[schema(minimum = 1, maximum = 20000)]
     pub max_message_chars: u32,
 }
 

@@ -121,6 +121,7 @@ pub async fn get_export_all(State(state): State<AppState>, AuthUser(ctx): AuthUs
 
 /// Filters of the admin message list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AdminMessageQuery {
     /// One user.
@@ -128,14 +129,18 @@ pub struct AdminMessageQuery {
     /// One session.
     pub session_id: Option<Uuid>,
     /// `user` or `assistant`.
+    #[param(pattern = "^(user|assistant)$")]
     pub role: Option<String>,
     /// `complete`, `streaming`, `cancelled`, `error`, `incomplete`.
+    #[param(pattern = "^(complete|streaming|cancelled|error|incomplete)$")]
     pub status: Option<String>,
     /// Text in the content.
     pub q: Option<String>,
     /// Page (from 1).
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     /// Page size (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
