@@ -110,15 +110,24 @@ pub async fn send_verification(state: &AppState, user: &User) -> ApiResult<()> {
     Ok(())
 }
 
+/// The account of `email` when a mail about it may go out now: reset and registration-attempt
+/// mails share one count of five an hour per address (`None` past it, or without an account).
+async fn account_to_mail(state: &AppState, email: &str) -> ApiResult<Option<User>> {
+    let key = vec![(
+        format!("reset:{}", email.trim().to_lowercase()),
+        RESET_MAILS,
+    )];
+    if state.auth.throttle.blocked(&key).is_some() {
+        return Ok(None);
+    }
+    state.auth.throttle.record_failure(&key);
+    Ok(store::get_user_by_login(&state.db.conn, email).await?)
+}
+
 /// Tells the owner of `email_lower` that someone tried to register with it (at most as often
 /// as reset mails).
 pub async fn mail_registration_attempt(state: &AppState, email_lower: &str) -> ApiResult<()> {
-    let key = vec![(format!("reset:{email_lower}"), RESET_MAILS)];
-    if state.auth.throttle.blocked(&key).is_some() {
-        return Ok(());
-    }
-    state.auth.throttle.record_failure(&key);
-    let Some(owner) = store::get_user_by_login(&state.db.conn, email_lower).await? else {
+    let Some(owner) = account_to_mail(state, email_lower).await? else {
         return Ok(());
     };
     let link = format!("{}/reset-password", state.config.base_url());
@@ -193,15 +202,7 @@ pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) ->
 /// `POST /api/auth/password/reset`: mails a reset link if the address belongs to an active
 /// account. The answer and its timing do not depend on that.
 pub async fn request_reset(state: &AppState, email: &str, client: &ClientInfo) -> ApiResult<()> {
-    let key = vec![(
-        format!("reset:{}", email.trim().to_lowercase()),
-        RESET_MAILS,
-    )];
-    if state.auth.throttle.blocked(&key).is_some() {
-        return Ok(());
-    }
-    state.auth.throttle.record_failure(&key);
-    let Some(user) = store::get_user_by_login(&state.db.conn, email).await? else {
+    let Some(user) = account_to_mail(state, email).await? else {
         return Ok(());
     };
     if !user.is_active || user.email_lower != email.trim().to_lowercase() {

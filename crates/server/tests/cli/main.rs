@@ -17,10 +17,13 @@ mod instances;
 mod live;
 mod providers;
 mod rotate;
+mod setup;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use setup::{create_admin, create_admin_with};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_llm-manager");
 const CANARY_SECRET: &str = "canary-SECRET-7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a";
@@ -396,39 +399,6 @@ fn first_start_generates_private_secrets_and_later_starts_reuse_them() {
     let out = server.stop_output();
     assert!(text(&out).contains("using secrets generated on an earlier start"));
     assert_eq!(std::fs::read_to_string(&secrets_file).unwrap(), first);
-}
-
-fn create_admin(dir: &Path, username: &str, password: &str) -> Output {
-    create_admin_with(dir, username, password, &[])
-}
-
-fn create_admin_with(dir: &Path, username: &str, password: &str, envs: &[(&str, &str)]) -> Output {
-    use std::io::Write;
-    let mut cmd = llm_manager(dir);
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let mut child = cmd
-        .args([
-            "create-admin",
-            "--username",
-            username,
-            "--email",
-            &format!("{username}@example.com"),
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]
