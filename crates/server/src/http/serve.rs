@@ -1,8 +1,9 @@
 //! The accept loop: HTTP/1 and HTTP/2 (with upgrades for WebSockets) on hyper, with what
 //! `axum::serve` lacks against slow or greedy clients:
 //! - a **header-read timeout**: a connection that has not sent a whole request head within
-//!   `HEADER_READ_TIMEOUT_SECS` (the first request or the next one on a kept-alive connection)
-//!   is closed, so unfinished heads cannot hold connections open;
+//!   `HEADER_READ_TIMEOUT_SECS` (nothing at all after connecting, the first request or the next
+//!   one on a kept-alive connection) is closed, so silent or unfinished heads cannot hold
+//!   connections open;
 //! - a cap on **connections in total** (`MAX_CONNECTIONS`) and **per client address**
 //!   (`MAX_CONNECTIONS_PER_IP`, IPv6 by its /64; trusted proxies are exempt, as every client
 //!   behind them shares their address): a connection over a cap is closed at once, counted in
@@ -159,6 +160,13 @@ async fn serve_connection(
     // up to 40 ms on Linux: every streamed token would be late.
     if let Err(e) = tcp.set_nodelay(true) {
         tracing::debug!(error = %e, "could not set TCP_NODELAY");
+    }
+    // hyper times the head from its first byte (and between requests on a kept-alive
+    // connection): a client that connects and sends nothing gets the same time for that byte.
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(header_read_timeout, tcp.peek(&mut first)).await {
+        Ok(Ok(n)) if n > 0 => {}
+        _ => return,
     }
     let service = app.map_request(move |req: axum::http::Request<Incoming>| {
         let mut req = req.map(Body::new);
