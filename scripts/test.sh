@@ -7,7 +7,8 @@
 #   4. Rust unit, API (SQLite and PostgreSQL) and CLI tests;
 #   5. the end-to-end test: the built binary driven by headless Chromium, with fake LLM
 #      upstreams and a fake model hub, and the official openai Python SDK (in a venv) against
-#      the gateway.
+#      the gateway;
+#   6. the API fuzzer: schemathesis over the OpenAPI document (tests/fuzz/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -108,3 +109,6 @@ FAKE_LLM_URL="http://127.0.0.1:$fake_port" FAKE_LLM_SLOW_URL="http://127.0.0.1:$
   FAKE_LLM_VISION_URL="http://127.0.0.1:$vision_port" SDK_PYTHON="$venv/bin/python" \
   FAKE_HUB_URL="http://127.0.0.1:$hub_port" HF_ENDPOINT="http://127.0.0.1:$hub_port" \
   LLM_MANAGER_BIN="$CARGO_TARGET_DIR/debug/llm-manager" node web/e2e/status.e2e.mjs
+
+step "fuzz: schemathesis over /api/openapi.json as a user, an admin and anonymously"
+./tests/fuzz/run.sh

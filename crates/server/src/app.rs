@@ -77,7 +77,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// web UI fallback and the middleware stack.
 pub fn router(state: AppState) -> Router {
     let (routes, openapi) = routes();
-    let openapi_json = openapi.to_json().unwrap_or_else(|_| "{}".to_owned());
+    let openapi_json = http::openapi_strings::to_json(&openapi);
     let routes = routes
         .route(
             "/api/openapi.json",

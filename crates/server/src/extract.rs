@@ -260,7 +260,13 @@ impl PageRequest {
         default: u64,
         max: u64,
     ) -> Result<Self, crate::error::ApiError> {
-        let page = page.unwrap_or(1).max(1);
+        let page = page.unwrap_or(1);
+        if page == 0 {
+            return Err(crate::error::ApiError::field(
+                "page",
+                "must be 1 or more (pages count from 1)",
+            ));
+        }
         if page > MAX_PAGE {
             return Err(crate::error::ApiError::field("page", "is too large"));
         }
@@ -330,6 +336,7 @@ mod tests {
         assert_eq!(p.offset(), 40);
         assert!(PageRequest::new(None, Some(1000), 50, 100).is_err());
         assert!(PageRequest::new(None, Some(0), 50, 100).is_err());
+        assert!(PageRequest::new(Some(0), None, 50, 100).is_err());
         assert_eq!(PageRequest::new(None, None, 50, 100).unwrap().per_page, 50);
         assert!(PageRequest::new(Some(u64::MAX), Some(100), 50, 100).is_err());
     }

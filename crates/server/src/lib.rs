@@ -34,6 +34,7 @@ pub mod providers;
 pub mod state;
 pub mod system;
 pub mod telemetry;
+pub mod text;
 pub mod usage;
 mod web;
 

@@ -79,14 +79,15 @@ pub async fn create_invite(
     if !(1..=90).contains(&days) {
         return Err(ApiError::field("expires_in_days", "must be 1 to 90"));
     }
-    let email = req
-        .email
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty());
+    // No address (absent or null): anyone may use the invitation.
+    let email = req.email.map(|e| e.trim().to_lowercase());
     if let Some(e) = &email
         && crate::auth::registration::validate_email(e).is_some()
     {
-        return Err(ApiError::field("email", "is not a valid email address"));
+        return Err(ApiError::field(
+            "email",
+            "is not a valid email address (leave it out for an invitation anyone may use)",
+        ));
     }
     let code = tokens::random_token();
     let now = Utc::now();

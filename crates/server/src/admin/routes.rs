@@ -84,7 +84,8 @@ pub async fn post_user_reset_password(
 /// Export all users as CSV or JSON (no password hashes or secrets).
 #[utoipa::path(get, path = "/users/export", tag = "admin", params(ExportQuery),
     responses(
-        (status = 200, description = "CSV or JSON file", body = [UserResponse]),
+        (status = 200, description = "CSV or JSON file",
+            content(([UserResponse] = "application/json"), (String = "text/csv"))),
         (status = 422, description = "Unknown format", body = ErrorBody),
     ))]
 pub async fn get_users_export(

@@ -43,6 +43,7 @@ pub struct UpdateUserRequest {
     pub is_active: Option<bool>,
     /// What the user may manage beyond their own things (`models`): the whole
     /// list, replacing the one before.
+    #[schema(value_type = Option<Vec<crate::auth::permissions::Permission>>)]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -114,6 +115,7 @@ pub struct RegistrationSettings {
 #[serde(deny_unknown_fields)]
 pub struct CreateInviteRequest {
     /// Only this address may use the invitation.
+    #[schema(format = Email)]
     pub email: Option<String>,
     /// Days until it expires (1–90, default 7).
     #[schema(minimum = 1, maximum = 90)]

@@ -6,7 +6,8 @@ use super::store::User;
 use crate::error::ApiError;
 
 /// One permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Permission {
     /// Hub search, downloads, the local model registry.
     Models,

@@ -202,6 +202,10 @@ pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) ->
 /// `POST /api/auth/password/reset`: mails a reset link if the address belongs to an active
 /// account. The answer and its timing do not depend on that.
 pub async fn request_reset(state: &AppState, email: &str, client: &ClientInfo) -> ApiResult<()> {
+    // A malformed address says nothing about accounts: it is refused so a typo shows.
+    if let Some(p) = super::registration::validate_email(email.trim()) {
+        return Err(ApiError::field("email", p));
+    }
     let Some(user) = account_to_mail(state, email).await? else {
         return Ok(());
     };

@@ -132,7 +132,7 @@ pub async fn post_2fa_disable(
 /// Upload an avatar (multipart field `file`: PNG, JPEG, WebP or GIF, ≤ 5 MiB). It is
 /// re-encoded as a square PNG of at most 512 px.
 #[utoipa::path(post, path = "/avatar", tag = "auth",
-    request_body(content_type = "multipart/form-data", description = "Field `file`: the image"),
+    request_body(content = crate::files::types::ImageUpload, content_type = "multipart/form-data", description = "Field `file`: the image"),
     responses(
         (status = 200, description = "Updated user", body = UserResponse),
         (status = 413, description = "Larger than 5 MiB", body = ErrorBody),
@@ -142,26 +142,23 @@ pub async fn post_2fa_disable(
 pub async fn post_avatar(
     State(state): State<AppState>,
     AuthUser(ctx): AuthUser,
-    mut multipart: Multipart,
+    headers: HeaderMap,
+    multipart: Multipart,
 ) -> ApiResult<AppJson<UserResponse>> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge("the avatar must be at most 5 MiB".to_owned())
-        } else {
-            ApiError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
-        }
+    let Some(bytes) =
+        crate::files::form::only_file(&headers, multipart, avatar::MAX_BYTES, too_large).await?
+    else {
+        return Err(ApiError::field(
+            "file",
+            "is required (multipart field `file`)",
+        ));
     };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        if field.name() == Some("file") {
-            let bytes = field.bytes().await.map_err(bad)?;
-            let user = avatar::upload(&state, &ctx, bytes.to_vec()).await?;
-            return Ok(AppJson(UserResponse::from(&user)));
-        }
-    }
-    Err(ApiError::field(
-        "file",
-        "is required (multipart field `file`)",
-    ))
+    let user = avatar::upload(&state, &ctx, bytes).await?;
+    Ok(AppJson(UserResponse::from(&user)))
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge("the avatar must be at most 5 MiB".to_owned())
 }
 
 /// The caller's avatar (PNG).

@@ -15,9 +15,10 @@ pub struct RegisterRequest {
     #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
     /// A valid, unused email address.
+    #[schema(format = Email)]
     pub email: String,
     /// At least 8 characters, not a common password.
-    #[schema(min_length = 8)]
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
     /// Invitation code; required when registration is invite-only.
     pub invite_code: Option<String>,
@@ -36,11 +37,14 @@ pub struct RegistrationInfo {
 pub struct SetupRequest {
     /// The setup token printed at start while no admin exists.
     pub token: String,
-    /// Admin username.
+    /// Admin username (as for registration).
+    #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
     /// Admin email.
+    #[schema(format = Email)]
     pub email: String,
-    /// Admin password.
+    /// Admin password (as for registration).
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 
@@ -158,12 +162,19 @@ impl From<&User> for UserResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
     /// New email address: it becomes unverified and a verification mail is sent.
+    #[schema(format = Email)]
     pub email: Option<String>,
     /// Shown name (≤ 64 characters); empty clears it.
+    #[schema(max_length = 64, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub display_name: Option<String>,
-    /// Self-description (≤ 500 characters); empty clears it.
+    /// Self-description (≤ 500 characters, line breaks and tabs allowed); empty clears it.
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub bio: Option<String>,
-    /// `en` or `zh-CN`.
+    /// `en` or `zh-CN` (empty: follow the browser).
+    #[schema(pattern = "^(en|zh-CN)?$")]
     pub language: Option<String>,
     /// IANA time zone such as `Asia/Shanghai`.
     pub timezone: Option<String>,
@@ -176,6 +187,7 @@ pub struct ChangePasswordRequest {
     /// Current password.
     pub old_password: String,
     /// New password (same rules as registration).
+    #[schema(min_length = 8, max_length = 256)]
     pub new_password: String,
 }
 
@@ -251,6 +263,7 @@ pub struct TokenRequest {
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     /// The account's email address.
+    #[schema(format = Email)]
     pub email: String,
 }
 
@@ -260,7 +273,8 @@ pub struct ResetRequest {
 pub struct ResetConfirmRequest {
     /// The token from the mail.
     pub token: String,
-    /// New password.
+    /// New password (same rules as registration).
+    #[schema(min_length = 8, max_length = 256)]
     pub new_password: String,
 }
 
@@ -269,6 +283,7 @@ pub struct ResetConfirmRequest {
 #[serde(deny_unknown_fields)]
 pub struct EnableTwoFactorRequest {
     /// Current code from the authenticator app.
+    #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
 }
 

@@ -168,10 +168,7 @@ pub async fn find(
 }
 
 fn validate(body: &PersonaBody) -> ApiResult<()> {
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::field("name", "must be 1 to 64 characters"));
-    }
+    crate::text::one_line("name", &body.name, 64)?;
     if body
         .description
         .as_deref()
@@ -182,10 +179,14 @@ fn validate(body: &PersonaBody) -> ApiResult<()> {
             "must be at most 500 characters",
         ));
     }
-    if body.avatar.as_deref().is_some_and(|a| a.len() > 16) {
+    if body
+        .avatar
+        .as_deref()
+        .is_some_and(|a| a.chars().count() > 16)
+    {
         return Err(ApiError::field(
             "avatar",
-            "must be an emoji or up to 16 bytes",
+            "must be an emoji or up to 16 characters",
         ));
     }
     let prompt = body.system_prompt.trim();

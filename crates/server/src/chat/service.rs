@@ -126,29 +126,19 @@ pub async fn update_session(
 ) -> ApiResult<SessionResponse> {
     let mut s = session(state, actor, id).await?;
     if let Some(title) = body.title {
-        let title = title.trim();
-        if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
-            return Err(ApiError::field("title", "must be 1 to 200 characters"));
-        }
-        s.title = title.to_owned();
+        s.title = crate::text::one_line("title", &title, 200)?;
         s.title_auto = false;
     }
     if let Some(tags) = body.tags {
+        if tags.len() > 20 {
+            return Err(ApiError::field("tags", "at most 20 tags"));
+        }
         let mut clean: Vec<String> = Vec::new();
         for (i, t) in tags.iter().enumerate() {
-            let t = t.trim();
-            if t.is_empty() || t.chars().count() > 32 || t.chars().any(char::is_control) {
-                return Err(ApiError::field(
-                    format!("tags[{i}]"),
-                    "must be 1 to 32 characters",
-                ));
+            let t = crate::text::one_line(format!("tags[{i}]"), t, 32)?;
+            if !clean.contains(&t) {
+                clean.push(t);
             }
-            if !clean.iter().any(|c| c == t) {
-                clean.push(t.to_owned());
-            }
-        }
-        if clean.len() > 20 {
-            return Err(ApiError::field("tags", "at most 20 tags"));
         }
         s.tags = serde_json::to_string(&clean).map_err(anyhow::Error::from)?;
     }

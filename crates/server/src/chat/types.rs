@@ -12,7 +12,7 @@ use super::store;
 #[serde(deny_unknown_fields)]
 pub struct ChatRequestBody {
     /// The user's message.
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub message: String,
     /// Continue this session (absent: a new one).
     pub session_id: Option<Uuid>,
@@ -151,8 +151,13 @@ impl From<&store::Session> for SessionResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSessionBody {
     /// Title (1–200 characters).
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub title: Option<String>,
     /// Tags (each 1–32 characters, at most 20).
+    #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// Pinned.
     pub pinned: Option<bool>,
@@ -258,14 +263,17 @@ pub struct PersonaBody {
     /// Name (1–64).
     #[schema(
         max_length = 64,
-        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     pub name: String,
     /// One line (≤ 500).
+    #[schema(max_length = 500)]
     pub description: Option<String>,
-    /// Emoji (≤ 16 bytes).
+    /// Emoji (≤ 16 characters).
+    #[schema(max_length = 16)]
     pub avatar: Option<String>,
-    /// System prompt (1–20 000).
+    /// System prompt (1–20 000, not only spaces).
+    #[schema(max_length = 20000, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub system_prompt: String,
     /// Preferred model.
     pub model: Option<String>,

@@ -8,7 +8,7 @@
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -22,6 +22,7 @@ use super::types::ChatRequestBody;
 use crate::auth::extract::{SESSION_COOKIE, cookie_value};
 use crate::auth::service::{AuthContext, authenticate_bearer, authenticate_cookie};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::AppQuery;
 use crate::state::AppState;
 
 /// Largest frame accepted from a client.
@@ -42,16 +43,23 @@ enum Incoming {
     },
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap, uri: &Uri) -> ApiResult<AuthContext> {
+/// The query of the WebSocket address.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    /// An access token, for browsers that cannot set headers.
+    token: Option<String>,
+}
+
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+) -> ApiResult<AuthContext> {
     if let Some(token) = crate::extract::bearer(headers) {
         return authenticate_bearer(state, token).await;
     }
-    if let Some(token) = uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "token")
-            .map(|(_, v)| v.into_owned())
-    }) {
-        return authenticate_bearer(state, &token).await;
+    if let Some(token) = query_token {
+        return authenticate_bearer(state, token).await;
     }
     let (mut parts, ()) = Request::new(()).into_parts();
     parts.headers = headers.clone();
@@ -74,16 +82,37 @@ pub async fn get_ws(
     State(state): State<AppState>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
     headers: HeaderMap,
-    uri: Uri,
+    AppQuery(query): AppQuery<WsQuery>,
 ) -> ApiResult<Response> {
     // Who is asking comes first: without credentials the answer is 401, upgrade or not.
-    let ctx = authenticate(&state, &headers, &uri).await?;
-    let ws = ws.map_err(|e| {
-        ApiError::BadRequest(format!("this is the chat WebSocket: {}", e.body_text()))
-    })?;
+    let ctx = authenticate(&state, &headers, query.token.as_deref()).await?;
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => return Ok(upgrade_required(&e.body_text())),
+    };
     Ok(ws
         .max_message_size(MAX_FRAME)
         .on_upgrade(move |socket| serve(state, ctx, socket)))
+}
+
+/// 426 with `Upgrade: websocket`: this address speaks only the WebSocket protocol.
+fn upgrade_required(why: &str) -> Response {
+    let mut res = crate::error::envelope(
+        axum::http::StatusCode::UPGRADE_REQUIRED,
+        "upgrade_required",
+        &format!("this is the chat WebSocket: {why}"),
+        None,
+    );
+    let h = res.headers_mut();
+    h.insert(
+        header::UPGRADE,
+        header::HeaderValue::from_static("websocket"),
+    );
+    h.insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("Upgrade"),
+    );
+    res
 }
 
 fn event_frame(id: u64, event: &ChatEvent) -> String {

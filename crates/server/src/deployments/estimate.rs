@@ -22,14 +22,18 @@ pub struct EstimateRequest {
     /// A model of the local registry.
     pub model_id: Uuid,
     /// The backend (as for a deployment).
+    #[schema(pattern = "^(builtin|llama_cpp|vllm|sglang|custom|ollama)$")]
     pub backend: String,
     /// Context length (default: the model's, at most 4096 for the built-in engine).
+    #[schema(minimum = 16, maximum = 1048576)]
     pub context_length: Option<u32>,
     /// Requests decoded at once (built-in engine; default 4).
+    #[schema(minimum = 1, maximum = 32)]
     pub parallel: Option<u32>,
     /// A GPU (default: the one with most free memory that fits).
     pub gpu: Option<u32>,
     /// Processes (default 1); each needs the memory of one.
+    #[schema(minimum = 1, maximum = 8)]
     pub replicas: Option<u32>,
 }
 

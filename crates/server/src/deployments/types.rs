@@ -23,25 +23,32 @@ pub struct CreateDeploymentRequest {
     /// For `custom`: the command line, program first, with `{model_path}`, `{port}`, `{ctx}`,
     /// `{name}`, `{parallel}`, `{threads}` placeholders.
     #[serde(default)]
+    #[schema(max_items = 64)]
     pub command: Vec<String>,
     /// A fixed port (default: a free one at each start).
+    #[schema(minimum = 1024, maximum = 65535)]
     pub port: Option<u16>,
     /// Context length (default: the model's).
+    #[schema(minimum = 16, maximum = 1048576)]
     pub context_length: Option<u32>,
     /// Requests decoded at once (built-in engine; default 4).
+    #[schema(minimum = 1, maximum = 32)]
     pub parallel: Option<u32>,
     /// CPU threads (default: all cores).
+    #[schema(minimum = 1, maximum = 512)]
     pub threads: Option<u32>,
     /// The GPU to use (its index); default: the one with the most free memory that fits, or
     /// none (CPU) without NVIDIA GPUs. `{gpu}` in a template and `CUDA_VISIBLE_DEVICES` get it.
     pub gpu: Option<u32>,
     /// Extra arguments (placeholders allowed).
     #[serde(default)]
+    #[schema(max_items = 64)]
     pub args: Vec<String>,
     /// Start at once (default `true`).
     pub start: Option<bool>,
     /// Processes serving it (1-8, default 1): the gateway spreads requests over them and fails
     /// over between them. Each needs the memory of one.
+    #[schema(minimum = 1, maximum = 8)]
     pub replicas: Option<u32>,
 }
 

@@ -3,6 +3,7 @@
 //! models as data URLs (`service::data_url`).
 
 pub mod decode;
+pub mod form;
 mod routes;
 pub mod service;
 pub mod store;

@@ -1,6 +1,5 @@
 //! HTTP handlers of `/api/files`: the caller's uploaded images.
 
-use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,19 +11,11 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AppJson, AppPath};
 use crate::state::AppState;
 
-fn multipart_error(e: MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        service::too_large()
-    } else {
-        ApiError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
-    }
-}
-
 /// Uploads an image (multipart field `file`: PNG, JPEG, WebP or GIF, ≤ 10 MiB and ≤ 40
 /// megapixels). It is scaled to at most 2048 px on the long side and re-encoded (PNG stays
 /// PNG, the rest becomes JPEG), which drops EXIF and anything else hidden in the bytes.
 #[utoipa::path(post, path = "", tag = "files",
-    request_body(content_type = "multipart/form-data", description = "Field `file`: the image"),
+    request_body(content = crate::files::types::ImageUpload, content_type = "multipart/form-data", description = "Field `file`: the image"),
     responses(
         (status = 201, description = "Stored", body = FileInfo),
         (status = 400, description = "Not a readable image", body = ErrorBody),
@@ -38,16 +29,8 @@ pub async fn post_file(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, AppJson<FileInfo>)> {
-    // An empty form comes as an empty body (not even a closing boundary), which the parser
-    // calls incomplete: it is a missing field, not a malformed body.
-    let empty = headers
-        .get(header::CONTENT_LENGTH)
-        .is_some_and(|v| v.as_bytes() == b"0");
-    let bytes = if empty {
-        None
-    } else {
-        file_field(multipart).await?
-    };
+    let bytes =
+        super::form::only_file(&headers, multipart, service::MAX_BYTES, service::too_large).await?;
     let Some(bytes) = bytes else {
         return Err(ApiError::field(
             "file",
@@ -56,30 +39,6 @@ pub async fn post_file(
     };
     let info = service::upload(&state, ctx.user.id, bytes).await?;
     Ok((StatusCode::CREATED, AppJson(info)))
-}
-
-/// The bytes of the first field named `file`, if any.
-async fn file_field(mut multipart: Multipart) -> ApiResult<Option<Vec<u8>>> {
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        let mut too_large = false;
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            // Past the limit, keep reading (the route's body limit bounds it) but not keeping,
-            // so the client gets the 413 rather than a connection closed mid-upload.
-            too_large |= bytes.len() + chunk.len() > service::MAX_BYTES;
-            if !too_large {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if too_large {
-            return Err(service::too_large());
-        }
-        return Ok(Some(bytes));
-    }
-    Ok(None)
 }
 
 /// One of the caller's files: its bytes, served so a browser never runs them as a page.

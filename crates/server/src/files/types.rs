@@ -21,3 +21,13 @@ pub struct FileInfo {
     /// Uploaded.
     pub created_at: DateTime<Utc>,
 }
+
+/// A `multipart/form-data` upload of one image (the document's shape of `POST /api/files` and
+/// `POST /api/auth/avatar`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageUpload {
+    /// The image: PNG, JPEG, WebP or GIF.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}

@@ -95,7 +95,7 @@ pub fn model() {}
 #[utoipa::path(get, path = "/api/llm/ws", tag = "chat",
     params(("token" = Option<String>, Query, description = "Access token, for browsers that cannot set headers (else the bearer header or the session cookie)")),
     responses((status = 101, description = "Switching to the chat WebSocket: JSON messages `send`, `stop`, `subscribe` in, the chat's events out"),
-        (status = 400, description = "Not a WebSocket upgrade"),
+        (status = 426, description = "Not a WebSocket upgrade (`Upgrade: websocket` names the protocol)", body = crate::error::ErrorBody),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody)))]
 pub fn chat_ws() {}
 

@@ -4,6 +4,7 @@
 
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_strings;
 pub mod serve;
 
 use std::any::Any;

@@ -44,11 +44,7 @@ fn info(k: &ApiKey) -> KeyResponse {
 }
 
 fn checked_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(ApiError::field("name", "must be 1 to 64 characters"));
-    }
-    Ok(name.to_owned())
+    crate::text::one_line("name", name, 64)
 }
 
 fn checked_expiry(at: Option<chrono::DateTime<Utc>>) -> ApiResult<()> {

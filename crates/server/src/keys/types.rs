@@ -12,12 +12,13 @@ pub struct CreateKeyRequest {
     /// Label, 1–64 characters.
     #[schema(
         max_length = 64,
-        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     pub name: String,
     /// When the key stops working (RFC 3339, in the future).
     pub expires_at: Option<DateTime<Utc>>,
     /// Models the key may use (public names or aliases); absent: all the owner may use.
+    #[schema(value_type = Option<Vec<crate::providers::types::ModelNameText>>, min_items = 1, max_items = 1000)]
     pub models: Option<Vec<String>>,
     /// The key's budget window (`day`, `month`, `total`), as in `PUT /api/keys/{id}/quota`.
     #[serde(default)]
@@ -25,7 +26,7 @@ pub struct CreateKeyRequest {
     pub period: Option<String>,
     /// The key's budget in cost (decimal string).
     #[serde(default)]
-    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
+    #[schema(pattern = "^(1000000(\\.0{1,9})?|[0-9]{1,6}(\\.[0-9]{1,9})?)$")]
     pub max_cost: Option<String>,
     /// The key's budget in tokens.
     #[serde(default)]
@@ -67,7 +68,7 @@ pub struct UpdateKeyRequest {
     /// Label, 1–64 characters.
     #[schema(
         max_length = 64,
-        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     pub name: Option<String>,
     /// When the key stops working (RFC 3339, in the future).
@@ -76,7 +77,7 @@ pub struct UpdateKeyRequest {
     pub expires_at: Option<Option<DateTime<Utc>>>,
     /// Models the key may use.
     #[serde(default, deserialize_with = "crate::extract::double_option")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<crate::providers::types::ModelNameText>>, min_items = 1, max_items = 1000)]
     pub models: Option<Option<Vec<String>>>,
     /// Budget window (`day`, `month`, `total`).
     #[schema(pattern = "^(day|month|total)$")]
@@ -84,7 +85,7 @@ pub struct UpdateKeyRequest {
     /// Budget in cost (decimal string).
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>)]
-    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
+    #[schema(pattern = "^(1000000(\\.0{1,9})?|[0-9]{1,6}(\\.[0-9]{1,9})?)$")]
     pub max_cost: Option<Option<String>>,
     /// Budget in tokens.
     #[serde(default, deserialize_with = "crate::extract::double_option")]

@@ -102,8 +102,10 @@ pub async fn admin_list_model_quotas(
 
 /// Sets a model's requests and tokens per minute, for all its callers together (a name with
 /// `/` is sent as `%2F`).
-#[utoipa::path(put, path = "/quotas/models/{model}", tag = "admin", params(("model" = String, Path, description = "Public model name")),
-    request_body = LimitBody,
+#[utoipa::path(put, path = "/quotas/models/{model}", tag = "admin",
+    params(("model" = String, Path, description = "Public model name", max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$")),
+    request_body = super::types::ModelLimitBody,
     responses((status = 200, description = "Saved", body = LimitResponse), (status = 422, description = "Invalid field", body = ErrorBody)))]
 pub async fn admin_put_model_quota(
     State(state): State<AppState>,

@@ -77,12 +77,7 @@ pub fn checked(subject: Subject<'_>, body: &LimitBody) -> ApiResult<LimitRow> {
         }
     };
     if let Subject::Model(name) = subject {
-        if name.trim().is_empty()
-            || name.chars().count() > 200
-            || name.chars().any(char::is_control)
-        {
-            return Err(ApiError::field("model", "must be 1 to 200 characters"));
-        }
+        crate::text::one_line("model", name, 200)?;
         if body.max_cost.is_some() || body.max_tokens.is_some() {
             let field = if body.max_cost.is_some() {
                 "max_cost"

@@ -13,7 +13,7 @@ pub struct LimitBody {
     pub period: Option<String>,
     /// Budget in the price table's currency, as a decimal string (e.g. `"0.05"`).
     #[serde(default)]
-    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
+    #[schema(pattern = "^(1000000(\\.0{1,9})?|[0-9]{1,6}(\\.[0-9]{1,9})?)$")]
     pub max_cost: Option<String>,
     /// Budget in tokens (prompt + completion).
     #[serde(default)]
@@ -25,6 +25,19 @@ pub struct LimitBody {
     pub rpm: Option<u64>,
     /// Tokens per minute.
     #[serde(default)]
+    #[schema(minimum = 1)]
+    pub tpm: Option<u64>,
+}
+
+/// The limits of a model (for the document: a model takes rates only; budgets are per role,
+/// user or key, and the server refuses them here by name).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelLimitBody {
+    /// Requests per minute, over all callers.
+    #[schema(minimum = 1)]
+    pub rpm: Option<u64>,
+    /// Tokens per minute, over all callers.
     #[schema(minimum = 1)]
     pub tpm: Option<u64>,
 }

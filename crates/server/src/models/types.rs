@@ -35,6 +35,7 @@ pub struct FilesQuery {
     #[param(pattern = "^(huggingface|modelscope|ollama)$")]
     pub source: String,
     /// `owner/name` (or the Ollama model).
+    #[param(min_length = 1, max_length = 200)]
     pub repo: String,
     /// Branch, tag or commit (default `main`; ModelScope `master`).
     pub revision: Option<String>,
@@ -69,7 +70,7 @@ pub struct FilesResponse {
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// Absolute path of a GGUF file under `MODELS_DIR` or a `MODELS_IMPORT_DIRS` directory.
-    #[schema(pattern = "^/")]
+    #[schema(pattern = "^/.*\\.gguf$")]
     pub path: String,
 }
 

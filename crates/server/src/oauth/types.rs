@@ -14,14 +14,17 @@ pub struct CreateProviderRequest {
     #[schema(pattern = "^[a-z0-9-]{2,32}$")]
     pub slug: String,
     /// `oidc` (any OpenID Connect issuer, by discovery), `google` or `github`.
+    #[schema(pattern = "^(oidc|google|github)$")]
     pub kind: String,
     /// Button text (default: from the kind).
     pub display_name: Option<String>,
     /// Issuer URL for `oidc` (discovery is fetched from it).
     pub issuer: Option<String>,
     /// OAuth client id.
+    #[schema(pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub client_id: String,
     /// OAuth client secret (stored encrypted, never shown again).
+    #[schema(min_length = 1)]
     pub client_secret: String,
     /// Scopes (default: `openid email profile`; GitHub: `read:user user:email`).
     pub scopes: Option<String>,

@@ -12,14 +12,42 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct DefaultParams {
     /// Sampling temperature (0–2).
+    #[schema(minimum = 0, maximum = 2)]
     pub temperature: Option<f64>,
-    /// Output token cap.
+    /// Output token cap (1–10,000,000).
+    #[schema(minimum = 1, maximum = 10000000)]
     pub max_tokens: Option<u32>,
     /// Nucleus sampling (0–1).
+    #[schema(minimum = 0, maximum = 1)]
     pub top_p: Option<f64>,
     /// The models' context window in tokens: chat trims history to fit it (default 16000).
     #[serde(default)]
+    #[schema(minimum = 512, maximum = 10000000)]
     pub context_window: Option<u32>,
+}
+
+/// The pattern of a one-line name ([`crate::text::one_line`]): no control characters, not
+/// only spaces.
+pub const ONE_LINE_PATTERN: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+
+/// An upstream model name (for the document): 1–128 characters, no control characters.
+#[derive(Debug)]
+pub struct ModelNameText(pub String);
+
+impl utoipa::PartialSchema for ModelNameText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(128))
+            .pattern(Some(ONE_LINE_PATTERN))
+            .into()
+    }
+}
+
+impl ToSchema for ModelNameText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ModelName")
+    }
 }
 
 /// `POST /api/admin/providers` and `POST /api/providers`.
@@ -29,7 +57,7 @@ pub struct CreateProviderRequest {
     /// Display name, 1–64 characters, unique per owner.
     #[schema(
         max_length = 64,
-        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     pub name: String,
     /// `openai`, `azure_openai`, `openrouter`, `anthropic`, `gemini`, `ollama` or
@@ -41,22 +69,28 @@ pub struct CreateProviderRequest {
     /// Base URL (default from the kind; required for `azure_openai` and `openai_compatible`).
     pub base_url: Option<String>,
     /// `api-version` (required for `azure_openai`).
+    #[schema(pattern = "^[ \\t\\r\\n]*[A-Za-z0-9.-]{0,32}[ \\t\\r\\n]*$")]
     pub api_version: Option<String>,
     /// One API key (stored encrypted, shown masked afterwards).
+    #[schema(pattern = "^[ \\t\\r\\n]*[!-~]{1,1024}[ \\t\\r\\n]*$")]
     pub api_key: Option<String>,
     /// Several API keys (channels).
     pub api_keys: Option<Vec<String>>,
     /// Upstream model names served.
+    #[schema(value_type = Option<Vec<ModelNameText>>, max_items = 1000)]
     pub models: Option<Vec<String>>,
     /// Public name → upstream model name.
     pub model_aliases: Option<BTreeMap<String, String>>,
     /// Default parameters.
     pub default_params: Option<DefaultParams>,
     /// Seconds to wait for the response head (1–600, default 60).
+    #[schema(minimum = 1, maximum = 600)]
     pub timeout_secs: Option<i32>,
-    /// Higher goes first (default 0).
+    /// Higher goes first (-1000–1000, default 0).
+    #[schema(minimum = -1000, maximum = 1000)]
     pub priority: Option<i32>,
     /// Share among equal priority (1–1000, default 1).
+    #[schema(minimum = 1, maximum = 1000)]
     pub weight: Option<i32>,
     /// Used for routing (default true).
     pub enabled: Option<bool>,
@@ -69,26 +103,30 @@ pub struct UpdateProviderRequest {
     /// Display name.
     #[schema(
         max_length = 64,
-        pattern = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     pub name: Option<String>,
     /// Base URL.
     pub base_url: Option<String>,
     /// `api-version`.
     #[serde(default, deserialize_with = "crate::extract::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[ \\t\\r\\n]*[A-Za-z0-9.-]{0,32}[ \\t\\r\\n]*$")]
     pub api_version: Option<Option<String>>,
     /// Upstream model names.
+    #[schema(value_type = Option<Vec<ModelNameText>>, max_items = 1000)]
     pub models: Option<Vec<String>>,
     /// Public name → upstream model name.
     pub model_aliases: Option<BTreeMap<String, String>>,
     /// Default parameters (replaced as a whole).
     pub default_params: Option<DefaultParams>,
-    /// Seconds to wait for the response head.
+    /// Seconds to wait for the response head (1–600).
+    #[schema(minimum = 1, maximum = 600)]
     pub timeout_secs: Option<i32>,
-    /// Priority.
+    /// Priority (-1000–1000).
+    #[schema(minimum = -1000, maximum = 1000)]
     pub priority: Option<i32>,
-    /// Weight.
+    /// Weight (1–1000).
+    #[schema(minimum = 1, maximum = 1000)]
     pub weight: Option<i32>,
     /// Used for routing.
     pub enabled: Option<bool>,
@@ -99,6 +137,7 @@ pub struct UpdateProviderRequest {
 #[serde(deny_unknown_fields)]
 pub struct AddKeyRequest {
     /// The API key.
+    #[schema(pattern = "^[ \\t\\r\\n]*[!-~]{1,1024}[ \\t\\r\\n]*$")]
     pub api_key: String,
 }
 

@@ -10,14 +10,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// A display name: trimmed, 1–64 characters, no control characters.
 pub fn name(raw: &str) -> ApiResult<String> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(ApiError::field(
-            "name",
-            "must be 1 to 64 characters without control characters",
-        ));
-    }
-    Ok(name.to_owned())
+    crate::text::one_line("name", raw, 64)
 }
 
 /// A provider kind (`local` is kept for deployments: their providers are made with them).
@@ -105,23 +98,18 @@ pub fn api_key(field: &str, raw: &str) -> ApiResult<String> {
     Ok(key.to_owned())
 }
 
-/// Model names: trimmed, deduplicated, each 1–128 characters without whitespace controls.
+/// Model names: at most 1000, each 1–128 characters without control characters; trimmed and
+/// deduplicated.
 pub fn models(raw: &[String]) -> ApiResult<Vec<String>> {
+    if raw.len() > 1000 {
+        return Err(ApiError::field("models", "at most 1000 models"));
+    }
     let mut out: Vec<String> = Vec::new();
     for (i, m) in raw.iter().enumerate() {
-        let m = m.trim();
-        if m.is_empty() || m.len() > 128 || m.chars().any(char::is_control) {
-            return Err(ApiError::field(
-                format!("models[{i}]"),
-                "must be 1 to 128 characters",
-            ));
+        let m = crate::text::one_line(format!("models[{i}]"), m, 128)?;
+        if !out.contains(&m) {
+            out.push(m);
         }
-        if !out.iter().any(|x| x == m) {
-            out.push(m.to_owned());
-        }
-    }
-    if out.len() > 1000 {
-        return Err(ApiError::field("models", "at most 1000 models"));
     }
     Ok(out)
 }
@@ -168,10 +156,10 @@ pub fn default_params(p: &DefaultParams) -> ApiResult<()> {
             "must be between 512 and 10000000 tokens",
         ));
     }
-    if p.max_tokens == Some(0) {
+    if p.max_tokens.is_some_and(|n| !(1..=10_000_000).contains(&n)) {
         return Err(ApiError::field(
             "default_params.max_tokens",
-            "must be at least 1",
+            "must be 1 to 10000000",
         ));
     }
     Ok(())

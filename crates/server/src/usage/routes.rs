@@ -57,7 +57,8 @@ pub async fn admin_delete_price(
 /// Everyone's usage grouped by day, model, user, provider or key over a date range, as JSON
 /// or as CSV (`format=csv` or `Accept: text/csv`).
 #[utoipa::path(get, path = "/statistics", tag = "admin", params(StatsQuery),
-    responses((status = 200, description = "Grouped usage (JSON or CSV)", body = StatsResponse),
+    responses((status = 200, description = "Grouped usage (JSON or CSV)",
+            content((StatsResponse = "application/json"), (String = "text/csv"))),
         (status = 422, description = "Invalid filter", body = ErrorBody)))]
 pub async fn admin_get_statistics(
     State(state): State<AppState>,

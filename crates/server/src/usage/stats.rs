@@ -20,10 +20,10 @@ pub struct StatsQuery {
     #[param(pattern = "^(day|model|user|provider|key)$")]
     pub group_by: Option<String>,
     /// First day (`YYYY-MM-DD`, UTC; default 29 days before `to`).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, included (default today).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[param(format = Date)]
     pub to: Option<String>,
     /// `json` (default) or `csv`.
     #[param(pattern = "^(json|csv)$")]

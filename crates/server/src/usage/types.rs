@@ -8,21 +8,23 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct PriceBody {
     /// Input tokens, e.g. `"2.50"`.
-    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
+    #[schema(pattern = "^(1000000(\\.0{1,9})?|[0-9]{1,6}(\\.[0-9]{1,9})?)$")]
     pub input_per_mtok: String,
     /// Output tokens, e.g. `"10.00"`.
-    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
+    #[schema(pattern = "^(1000000(\\.0{1,9})?|[0-9]{1,6}(\\.[0-9]{1,9})?)$")]
     pub output_per_mtok: String,
     /// Cached input tokens (absent or null: the input rate).
     #[serde(default)]
-    #[schema(pattern = "^[0-9]{1,12}(\\.[0-9]{1,9})?$")]
+    #[schema(pattern = "^(1000000(\\.0{1,9})?|[0-9]{1,6}(\\.[0-9]{1,9})?)$")]
     pub cached_input_per_mtok: Option<String>,
     /// ISO 4217 code (default `USD`).
     #[serde(default)]
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Longest answer the model gives; budgets reserve this much when a call sets no
     /// `max_tokens` (default 4,096).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10000000)]
     pub max_output_tokens: Option<u64>,
 }
 

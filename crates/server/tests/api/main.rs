@@ -42,6 +42,7 @@ mod models;
 mod monitor;
 mod oidc;
 mod ollama_daemon;
+mod openapi_truth;
 mod pipeline;
 mod providers;
 mod storage;
