@@ -5,7 +5,8 @@
 # schema-valid requests accepted, schema-violating ones refused). schemathesis.toml at the
 # root lists the few rules a schema cannot state. Exits non-zero on any failure.
 #
-#   tests/fuzz/run.sh [MAX_EXAMPLES]     (default 10 per operation; FUZZ_SEED, DATABASE_URL)
+#   tests/fuzz/run.sh [MAX_EXAMPLES]     (default 10 per operation; FUZZ_SEED, FUZZ_MAX_TIME
+#                                         seconds per identity, default 300; DATABASE_URL)
 #
 # Needs the debug binaries (cargo build --workspace --bins). Loopback only: a fake model hub
 # stands in for Hugging Face, ModelScope and the Ollama registry.
@@ -41,6 +42,9 @@ port=$(free_port)
 export LLM_MANAGER_DATA_DIR="$work/data" LLM_MANAGER_ADDR="127.0.0.1:$port" LOG_LEVEL=warn
 export HF_ENDPOINT="http://127.0.0.1:$hub_port" MODELSCOPE_ENDPOINT="http://127.0.0.1:$hub_port"
 export OLLAMA_REGISTRY="http://127.0.0.1:$hub_port" OUTBOUND_ALLOW="127.0.0.1:$hub_port"
+# The hooks sign in from another (forwarded) address, so that the fuzzer's own wrong
+# passwords, which lock its address out as they should, do not lock the hooks out too.
+export TRUSTED_PROXIES=127.0.0.1/32
 admin_password="Fuzz-Admin-$RANDOM-Pass"
 user_password="Fuzz-User-$RANDOM-Pass"
 printf '%s\n' "$admin_password" |
@@ -66,11 +70,12 @@ for who in user admin anonymous; do
     SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$root/tests/fuzz" \
     "$venv/bin/schemathesis" run "$base/api/openapi.json" --max-examples "$examples" \
     --seed "$seed" --workers 2 --generation-database :memory: --no-color \
+    --max-time "${FUZZ_MAX_TIME:-300}" \
     >"$work/$who.txt" 2>&1; then
     tail -n 1 "$work/$who.txt"
   else
     failed=1
-    sed -n '/= FAILURES =\|= ERRORS =/,$p' "$work/$who.txt" | head -n 400
+    sed -n '/= FAILURES =\|= ERRORS =/,$p' "$work/$who.txt" | head -n 400 || true
   fi
 done
 if grep -q "panicked" "$work/server.log"; then

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod avatar;
+pub mod challenge;
 pub mod extract;
 pub mod invite_store;
 pub mod password;

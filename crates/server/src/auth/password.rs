@@ -56,13 +56,39 @@ pub fn problem(password: &str, username: &str, email: &str) -> Option<String> {
     if len > MAX_LEN {
         return Some(format!("must be at most {MAX_LEN} characters"));
     }
+    if password.trim().is_empty() {
+        return Some("must not be only spaces".to_owned());
+    }
     let lower = password.to_lowercase();
+    if let Some(p) = guessable(&lower) {
+        return Some(p.to_owned());
+    }
     if COMMON.lines().any(|c| c == lower) {
         return Some("is too common; choose a less guessable password".to_owned());
     }
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
     if lower == username.to_lowercase() || (!local.is_empty() && lower == local) {
         return Some("must not be your username or email".to_owned());
+    }
+    None
+}
+
+/// Patterns a guesser tries first: a few characters repeated (`aaaaaaaa`, `abababab`), or one
+/// run up or down the alphabet or the digits (`12345678`, `hgfedcba`).
+fn guessable(lower: &str) -> Option<&'static str> {
+    let mut distinct: Vec<char> = lower.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 4 {
+        return Some("uses too few different characters (at least 4)");
+    }
+    let codes: Vec<i64> = lower.chars().map(|c| i64::from(u32::from(c))).collect();
+    let steps: Vec<i64> = codes
+        .windows(2)
+        .filter_map(|w| Some(w.get(1)? - w.first()?))
+        .collect();
+    if steps.iter().all(|d| *d == 1) || steps.iter().all(|d| *d == -1) {
+        return Some("is a simple sequence (like 12345678)");
     }
     None
 }
@@ -118,10 +144,21 @@ mod tests {
                 .contains("too common")
         );
         assert!(
-            problem("bobbybobby", "bobbybobby", "b@x.io")
+            problem("bobsmith1", "bobsmith1", "b@x.io")
                 .unwrap()
                 .contains("username")
         );
+        for (weak, why) in [
+            ("        ", "only spaces"),
+            ("\t \u{3000}     ", "only spaces"),
+            ("aaaaaaaaaa", "too few different"),
+            ("abababababab", "too few different"),
+            ("12345678", "simple sequence"),
+            ("HGFEDCBA", "simple sequence"),
+        ] {
+            let p = problem(weak, "bob", "b@x.io").unwrap_or_default();
+            assert!(p.contains(why), "{weak:?}: {p}");
+        }
         assert!(problem("correct horse battery", "bob", "b@x.io").is_none());
     }
 

@@ -101,6 +101,41 @@ pub async fn use_user_tokens(
         .rows_affected)
 }
 
+/// Marks one unused, unexpired token used; `false` when it was not (already used, expired,
+/// unknown): of two concurrent redemptions exactly one wins.
+pub async fn consume_user_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let done = user_tokens::Entity::update_many()
+        .col_expr(user_tokens::Column::UsedAt, Expr::value(now))
+        .filter(user_tokens::Column::TokenHash.eq(token_hash))
+        .filter(user_tokens::Column::Purpose.eq(purpose))
+        .filter(user_tokens::Column::UsedAt.is_null())
+        .filter(user_tokens::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Deletes a user's expired tokens of a purpose.
+pub async fn delete_expired_user_tokens(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    user_tokens::Entity::delete_many()
+        .filter(user_tokens::Column::UserId.eq(user_id))
+        .filter(user_tokens::Column::Purpose.eq(purpose))
+        .filter(user_tokens::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Replaces a user's recovery codes.
 pub async fn replace_recovery_codes(
     db: &impl ConnectionTrait,

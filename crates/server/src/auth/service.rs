@@ -143,14 +143,15 @@ pub async fn login(
     }
     if user.totp_enabled_at.is_some() {
         return Ok(LoginOutcome::TwoFactorRequired {
-            challenge_token: auth.keys.issue_challenge(user.id, Utc::now())?,
+            challenge_token: super::challenge::issue(state, &user).await?,
         });
     }
     open_session(state, user, req.use_cookie, client).await
 }
 
 /// Second login step: a valid challenge plus a TOTP or recovery code (throttled like
-/// passwords) opens the session.
+/// passwords) opens the session. A challenge works once: the step that succeeds consumes
+/// it (of two concurrent ones, one), and so does reaching the failure limit.
 pub async fn login_second_step(
     state: &AppState,
     challenge_token: &str,
@@ -171,11 +172,15 @@ pub async fn login_second_step(
     let user = store::get_user(&state.db.conn, claims.sub)
         .await?
         .ok_or_else(expired)?;
-    if !user.is_active || user.totp_enabled_at.is_none() {
+    if !user.is_active
+        || user.totp_enabled_at.is_none()
+        || !super::challenge::is_open(state, &claims.jti).await?
+    {
         return Err(expired());
     }
     let keys = throttle_keys(&account_of(Some(&user), ""), client);
     if let Some(retry_after_secs) = auth.throttle.blocked(&keys) {
+        super::challenge::consume(state, &claims.jti).await?;
         return Err(ApiError::TooManyRequests {
             message: "too many failed logins; try again later".to_owned(),
             retry_after_secs,
@@ -183,6 +188,9 @@ pub async fn login_second_step(
     }
     if !super::two_factor::check_code(state, &user, code).await? {
         auth.throttle.record_failure(&keys);
+        if auth.throttle.blocked(&keys).is_some() {
+            super::challenge::consume(state, &claims.jti).await?;
+        }
         audit::record(
             &state.db.conn,
             AuditEvent::new("auth.login_failed", Some(user.id), client.ip.clone())
@@ -190,6 +198,9 @@ pub async fn login_second_step(
         )
         .await?;
         return Err(ApiError::Unauthorized("invalid two-factor code".to_owned()));
+    }
+    if !super::challenge::consume(state, &claims.jti).await? {
+        return Err(expired());
     }
     if let Some((account, _)) = keys.first() {
         auth.throttle.clear(account);

@@ -129,6 +129,8 @@ pub struct ChallengeClaims {
     pub exp: i64,
     /// Always `2fa`.
     pub typ: String,
+    /// The challenge's id: stored at issue, consumed by the one second step that succeeds.
+    pub jti: String,
 }
 
 /// Seconds a two-factor challenge stays valid.
@@ -136,11 +138,17 @@ pub const CHALLENGE_TTL_SECS: i64 = 300;
 
 impl TokenKeys {
     /// A challenge token for the second login step.
-    pub fn issue_challenge(&self, user_id: Uuid, now: DateTime<Utc>) -> anyhow::Result<String> {
+    pub fn issue_challenge(
+        &self,
+        user_id: Uuid,
+        jti: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
         let claims = ChallengeClaims {
             sub: user_id,
             exp: now.timestamp() + CHALLENGE_TTL_SECS,
             typ: "2fa".to_owned(),
+            jti: jti.to_owned(),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),

@@ -24,6 +24,7 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::CorsOrigins;
@@ -72,6 +73,11 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
                 .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        // No answer is ever read as another type than it says (an avatar, an upload, JSON).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(middleware::from_fn(log_internal_errors))
         .layer(cors_layer(&http.cors))
         .layer(CompressionLayer::new())

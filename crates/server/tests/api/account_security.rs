@@ -153,19 +153,31 @@ on_both_databases! {
         assert_eq!(challenge["two_factor_required"], true);
         assert!(challenge.get("access_token").is_none());
         let challenge = challenge["challenge_token"].as_str().unwrap().to_owned();
-        let second = |code: String| {
+        let second = |challenge: String, code: String| {
             app.client.post(app.url("/api/auth/login/2fa"))
                 .json(&json!({"challenge_token": challenge, "code": code}))
                 .send()
         };
-        assert_eq!(second("123456".to_owned()).await.unwrap().status(), 401);
+        let fresh = || async {
+            let (_, c) = json_of(app.post_json("/api/auth/login", &json!({"username": "tess", "password": PASSWORD})).await).await;
+            c["challenge_token"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(second(challenge.clone(), "123456".to_owned()).await.unwrap().status(), 401);
         let next = totp_code(&secret, 1);
-        let (status, tokens) = json_of(second(next.clone()).await.unwrap()).await;
+        let (status, tokens) = json_of(second(challenge.clone(), next.clone()).await.unwrap()).await;
         assert_eq!(status, 200);
         assert!(tokens["access_token"].is_string());
-        assert_eq!(second(next).await.unwrap().status(), 401, "a code works once");
-        assert_eq!(second(codes[0].to_uppercase()).await.unwrap().status(), 200, "recovery codes work");
-        assert_eq!(second(codes[0].clone()).await.unwrap().status(), 401, "once");
+        // A challenge works once: not again with another valid code, which stays unspent.
+        assert_eq!(second(challenge.clone(), codes[0].clone()).await.unwrap().status(), 401, "a challenge works once");
+        let challenge = fresh().await;
+        assert_eq!(second(challenge.clone(), next).await.unwrap().status(), 401, "a code works once");
+        assert_eq!(second(challenge.clone(), codes[0].to_uppercase()).await.unwrap().status(), 200, "recovery codes work");
+        assert_eq!(second(fresh().await, codes[0].clone()).await.unwrap().status(), 401, "once");
+        // Two second steps at once on one challenge, each with a valid code: one session.
+        let c = fresh().await;
+        let (a, b) = tokio::join!(second(c.clone(), codes[2].clone()), second(c.clone(), codes[3].clone()));
+        let statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
         let (status, _) = json_of(app.post_json("/api/auth/login/2fa",
             &json!({"challenge_token": "forged", "code": codes[1]})).await).await;
         assert_eq!(status, 401);

@@ -111,6 +111,11 @@ on_both_databases! {
                 .multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
             assert!(res.status().is_success(), "{path}: {}", res.status());
         }
+        // Every answer says its type is not to be guessed: the avatar, JSON, errors.
+        for path in ["/api/auth/avatar", "/api/auth/profile", "/api/llm/sessions?page=0"] {
+            let res = app.get_as(&user.access_token, path).await;
+            assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+        }
     }
 
     async fn addresses_and_names_are_checked_as_the_document_states(backend: Backend) {
