@@ -103,7 +103,7 @@ pub async fn admin_list_model_quotas(
 /// Sets a model's requests and tokens per minute, for all its callers together (a name with
 /// `/` is sent as `%2F`).
 #[utoipa::path(put, path = "/quotas/models/{model}", tag = "admin",
-    params(("model" = String, Path, description = "Public model name", max_length = 200,
+    params(("model" = String, Path, description = "Public model name (1–64 characters)", max_length = 64,
         pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$")),
     request_body = super::types::ModelLimitBody,
     responses((status = 200, description = "Saved", body = LimitResponse), (status = 422, description = "Invalid field", body = ErrorBody)))]

@@ -77,7 +77,8 @@ pub fn checked(subject: Subject<'_>, body: &LimitBody) -> ApiResult<LimitRow> {
         }
     };
     if let Subject::Model(name) = subject {
-        crate::text::one_line("model", name, 200)?;
+        // The subject column holds 64 characters.
+        crate::text::one_line("model", name, 64)?;
         if body.max_cost.is_some() || body.max_tokens.is_some() {
             let field = if body.max_cost.is_some() {
                 "max_cost"
